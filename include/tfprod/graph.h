@@ -1,0 +1,119 @@
+// tfprod's in-memory graph: what every pass works on. Nodes own their attrs
+// (in file order) and point at their producers through typed edges; protobuf
+// appears only at the edges (import from / export to GraphDef, losing nothing:
+// versions, library, debug info, unknown fields all survive).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tensorflow/core/framework/graph.pb.h"
+#include "tfprod/tensor_name.h"
+
+namespace tfprod {
+
+class Node;
+
+// One output of a node: the value a data edge carries.
+struct Endpoint {
+  Node* node = nullptr;
+  int index = 0;
+  bool operator==(const Endpoint&) const = default;
+};
+
+class Node {
+ public:
+  const std::string& name() const { return name_; }
+
+  std::string op;
+  std::string device;
+  std::vector<Endpoint> inputs;       // data inputs, in order
+  std::vector<Node*> control_inputs;  // "^node" inputs, in order
+
+  // Attributes, kept in the order the file had them.
+  const tensorflow::AttrValue* attr(std::string_view key) const;
+  tensorflow::AttrValue& set_attr(std::string_view key);  // adds when absent
+  bool remove_attr(std::string_view key);
+  google::protobuf::RepeatedPtrField<tensorflow::AttrEntry>& attrs() { return attrs_; }
+  const google::protobuf::RepeatedPtrField<tensorflow::AttrEntry>& attrs() const { return attrs_; }
+
+  // Every NodeDef field other than name, op, input, device and attr
+  // (experimental_debug_info, experimental_type, unknown fields).
+  tensorflow::NodeDef& rest() { return rest_; }
+  const tensorflow::NodeDef& rest() const { return rest_; }
+
+ private:
+  friend class Graph;
+  std::string name_;
+  // Input strings as the file spelled them ("x:0" and "x" are the same edge);
+  // export reuses them while the edges are unchanged, so bytes round-trip.
+  std::vector<std::string> spelled_inputs_;
+  google::protobuf::RepeatedPtrField<tensorflow::AttrEntry> attrs_;
+  tensorflow::NodeDef rest_;
+};
+
+// A consumer of a node's output: `node` reads it as data input `input_index`,
+// or as a control input when input_index is -1.
+struct Use {
+  Node* node = nullptr;
+  int input_index = -1;
+};
+
+class Graph {
+ public:
+  Graph();
+  ~Graph();
+  Graph(Graph&&) noexcept;
+  Graph& operator=(Graph&&) noexcept;
+
+  // `source` names the file in error messages. Throws Error on duplicate node
+  // names, malformed input strings and inputs that name no node.
+  static Graph from_graphdef(tensorflow::GraphDef def, const std::string& source);
+  tensorflow::GraphDef to_graphdef() const;
+  tensorflow::GraphDef release_graphdef() &&;  // moves attrs (large tensors) out
+
+  std::size_t size() const { return nodes_.size(); }
+  const std::string& source() const { return source_; }
+  // Nodes in graph order.
+  std::vector<Node*> nodes() const;
+  Node* find(std::string_view name) const;
+
+  Node& add_node(std::string name, std::string op);  // throws on a taken name
+  void rename(Node& node, std::string new_name);
+  // Removes every node for which `remove` is true. Throws (leaving the graph
+  // unchanged) if a kept node still reads one of them.
+  void remove_nodes(const std::function<bool(const Node&)>& remove);
+
+  // Consumers of every node.
+  std::unordered_map<const Node*, std::vector<Use>> uses() const;
+
+  // Producers before consumers, ties in graph order. Back edges of while
+  // loops (into Merge from NextIteration) are ignored. Throws Error naming the
+  // nodes of a cycle.
+  std::vector<Node*> topological_order() const;
+
+  // GraphDef fields other than node: versions, library, debug_info, unknown.
+  tensorflow::GraphDef& rest() { return rest_; }
+  const tensorflow::GraphDef& rest() const { return rest_; }
+
+ private:
+  static void export_node(const Node& node, tensorflow::NodeDef* def);
+  std::string source_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::unordered_map<std::string, Node*> by_name_;
+  tensorflow::GraphDef rest_;
+};
+
+// Structural checks a pass result must pass: every edge points into the
+// graph, output indices are non-negative, no cycles. Throws Error.
+void validate(const Graph& graph);
+
+// Nodes from which `roots` can be reached along data and control edges,
+// `roots` included.
+std::vector<const Node*> ancestors(const std::vector<const Node*>& roots);
+
+}  // namespace tfprod

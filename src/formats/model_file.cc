@@ -1,0 +1,273 @@
+#include "tfprod/model_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/text_format.h>
+
+#include <algorithm>
+
+#include "tfprod/error.h"
+#include "tfprod/file_util.h"
+
+namespace tfprod {
+
+namespace fs = std::filesystem;
+namespace pb = google::protobuf;
+
+std::string describe(ModelFileKind kind) {
+  switch (kind) {
+    case ModelFileKind::kGraphDefBinary: return "binary GraphDef";
+    case ModelFileKind::kGraphDefText: return "text GraphDef";
+    case ModelFileKind::kMetaGraphBinary: return "binary MetaGraphDef";
+    case ModelFileKind::kMetaGraphText: return "text MetaGraphDef";
+    case ModelFileKind::kSavedModelBinary: return "binary SavedModel";
+    case ModelFileKind::kSavedModelText: return "text SavedModel";
+  }
+  return "unknown";
+}
+
+bool is_text(ModelFileKind kind) {
+  return kind == ModelFileKind::kGraphDefText || kind == ModelFileKind::kMetaGraphText ||
+         kind == ModelFileKind::kSavedModelText;
+}
+
+namespace {
+
+class TextErrors : public pb::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (first.empty()) first = fmt::format("line {}, column {}: {}", line + 1, column + 1, message);
+  }
+  std::string first;
+};
+
+bool parse_text(const std::string& bytes, pb::Message* msg, std::string* error) {
+  pb::TextFormat::Parser parser;
+  TextErrors errors;
+  parser.RecordErrorsTo(&errors);
+  if (parser.ParseFromString(bytes, msg)) return true;
+  *error = errors.first;
+  return false;
+}
+
+bool has_unknown_top_level(const pb::Message& msg) {
+  return !msg.GetReflection()->GetUnknownFields(msg).empty();
+}
+
+// A binary GraphDef that parsed cleanly but has nodes without names or ops
+// is some other message whose field numbers happen to fit.
+bool plausible_graph(const tensorflow::GraphDef& g) {
+  for (const auto& n : g.node())
+    if (n.name().empty() || n.op().empty()) return false;
+  return g.node_size() > 0 || g.has_library() || g.has_versions();
+}
+
+bool plausible_meta(const tensorflow::MetaGraphDef& m) {
+  return (m.has_graph_def() && plausible_graph(m.graph_def())) || m.has_meta_info_def();
+}
+
+bool plausible_saved_model(const tensorflow::SavedModel& s) {
+  if (s.meta_graphs_size() == 0) return false;
+  for (const auto& m : s.meta_graphs())
+    if (!plausible_meta(m) || has_unknown_top_level(m)) return false;
+  return true;
+}
+
+bool looks_textual(const std::string& bytes) {
+  std::size_t n = std::min<std::size_t>(bytes.size(), 4096);
+  for (std::size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(bytes[i]);
+    if (c < 0x09 || (c > 0x0d && c < 0x20)) return false;
+  }
+  return n > 0;
+}
+
+std::string first_word(const std::string& bytes) {
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    if (std::isspace(static_cast<unsigned char>(bytes[i]))) {
+      ++i;
+    } else if (bytes[i] == '#') {
+      while (i < bytes.size() && bytes[i] != '\n') ++i;
+    } else {
+      break;
+    }
+  }
+  std::size_t j = i;
+  while (j < bytes.size() && (std::isalnum(static_cast<unsigned char>(bytes[j])) || bytes[j] == '_')) ++j;
+  return bytes.substr(i, j - i);
+}
+
+// What a binary protobuf of unknown kind most plausibly is.
+std::string guess_binary(const std::string& bytes) {
+  tensorflow::SavedModel sm;
+  if (sm.ParseFromString(bytes) && !has_unknown_top_level(sm) && plausible_saved_model(sm))
+    return "a SavedModel";
+  tensorflow::MetaGraphDef mg;
+  if (mg.ParseFromString(bytes) && !has_unknown_top_level(mg) && plausible_meta(mg)) return "a MetaGraphDef";
+  tensorflow::GraphDef gd;
+  if (gd.ParseFromString(bytes) && !has_unknown_top_level(gd) && plausible_graph(gd)) return "a GraphDef";
+  return "";
+}
+
+void wrap_graph(ModelFile& f, tensorflow::GraphDef&& g) {
+  *f.model.add_meta_graphs()->mutable_graph_def() = std::move(g);
+}
+
+void load_binary(ModelFile& f, const std::string& bytes, ModelFileKind kind) {
+  const std::string name = f.path.string();
+  auto refuse = [&](const char* expected) {
+    std::string other = guess_binary(bytes);
+    if (!other.empty() && other != std::string("a ") + expected)
+      fail("{}: not a {}: the file holds {}", name, expected, other);
+    fail("{}: not a {}: the bytes are not a TensorFlow graph protobuf", name, expected);
+  };
+  f.kind = kind;
+  switch (kind) {
+    case ModelFileKind::kGraphDefBinary: {
+      tensorflow::GraphDef g;
+      if (!g.ParseFromString(bytes) || has_unknown_top_level(g) || !plausible_graph(g)) refuse("GraphDef");
+      wrap_graph(f, std::move(g));
+      return;
+    }
+    case ModelFileKind::kMetaGraphBinary: {
+      auto* m = f.model.add_meta_graphs();
+      if (!m->ParseFromString(bytes) || has_unknown_top_level(*m) || !plausible_meta(*m))
+        refuse("MetaGraphDef");
+      return;
+    }
+    case ModelFileKind::kSavedModelBinary:
+      if (!f.model.ParseFromString(bytes) || has_unknown_top_level(f.model) ||
+          !plausible_saved_model(f.model))
+        refuse("SavedModel");
+      return;
+    default: break;
+  }
+}
+
+void load_text(ModelFile& f, const std::string& bytes, ModelFileKind kind) {
+  const std::string name = f.path.string();
+  std::string error;
+  f.kind = kind;
+  switch (kind) {
+    case ModelFileKind::kGraphDefText: {
+      tensorflow::GraphDef g;
+      if (!parse_text(bytes, &g, &error)) fail("{}: not a valid text GraphDef: {}", name, error);
+      wrap_graph(f, std::move(g));
+      return;
+    }
+    case ModelFileKind::kMetaGraphText:
+      if (!parse_text(bytes, f.model.add_meta_graphs(), &error))
+        fail("{}: not a valid text MetaGraphDef: {}", name, error);
+      return;
+    case ModelFileKind::kSavedModelText:
+      if (!parse_text(bytes, &f.model, &error)) fail("{}: not a valid text SavedModel: {}", name, error);
+      return;
+    default: break;
+  }
+}
+
+ModelFileKind text_kind_from_content(const std::string& bytes) {
+  std::string word = first_word(bytes);
+  if (word == "saved_model_schema_version" || word == "meta_graphs") return ModelFileKind::kSavedModelText;
+  if (word == "meta_info_def" || word == "graph_def" || word == "saver_def" || word == "collection_def" ||
+      word == "signature_def")
+    return ModelFileKind::kMetaGraphText;
+  return ModelFileKind::kGraphDefText;
+}
+
+}  // namespace
+
+ModelFile load_model_file(const fs::path& input) {
+  fs::path path = input;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) fail("{}: no such file or directory", path.string());
+  if (fs::is_directory(path, ec)) {
+    if (fs::exists(path / "saved_model.pb", ec)) {
+      path /= "saved_model.pb";
+    } else if (fs::exists(path / "saved_model.pbtxt", ec)) {
+      path /= "saved_model.pbtxt";
+    } else {
+      fail("{}: is a directory without saved_model.pb or saved_model.pbtxt", path.string());
+    }
+  }
+  auto size = fs::file_size(path, ec);
+  if (!ec && size > kMaxProtoBytes)
+    fail("{}: file is {} bytes; a protobuf message cannot exceed 2 GiB, so this cannot be one {}",
+         path.string(), size, "TensorFlow graph");
+  std::string bytes = read_file(path, kMaxProtoBytes);
+  if (bytes.empty()) fail("{}: file is empty", path.string());
+
+  ModelFile f;
+  f.path = path;
+  const std::string filename = path.filename().string();
+  const std::string ext = path.extension().string();
+  const bool text = looks_textual(bytes);
+  if (filename == "saved_model.pb") {
+    load_binary(f, bytes, ModelFileKind::kSavedModelBinary);
+  } else if (filename == "saved_model.pbtxt") {
+    load_text(f, bytes, ModelFileKind::kSavedModelText);
+  } else if (ext == ".meta") {
+    if (text)
+      load_text(f, bytes, ModelFileKind::kMetaGraphText);
+    else
+      load_binary(f, bytes, ModelFileKind::kMetaGraphBinary);
+  } else if (text) {
+    load_text(f, bytes, text_kind_from_content(bytes));
+  } else if (ext == ".pb" || ext == ".graphdef") {
+    load_binary(f, bytes, ModelFileKind::kGraphDefBinary);
+  } else {
+    std::string what = guess_binary(bytes);
+    if (what == "a SavedModel")
+      load_binary(f, bytes, ModelFileKind::kSavedModelBinary);
+    else if (what == "a MetaGraphDef")
+      load_binary(f, bytes, ModelFileKind::kMetaGraphBinary);
+    else
+      load_binary(f, bytes, ModelFileKind::kGraphDefBinary);
+  }
+  return f;
+}
+
+const tensorflow::MetaGraphDef& select_meta_graph(const ModelFile& file, const std::set<std::string>& tags) {
+  const auto& metas = file.model.meta_graphs();
+  if (metas.empty()) fail("{}: holds no meta graph", file.path.string());
+  if (metas.size() == 1 && (tags.empty() || file.kind != ModelFileKind::kSavedModelBinary &&
+                                                file.kind != ModelFileKind::kSavedModelText))
+    return metas.Get(0);
+  std::string present;
+  for (const auto& m : metas) {
+    std::set<std::string> have(m.meta_info_def().tags().begin(), m.meta_info_def().tags().end());
+    if (have == tags || (tags.empty() && metas.size() == 1)) return m;
+    present += (present.empty() ? "" : "; ") + fmt::format("{{{}}}", fmt::join(have, ","));
+  }
+  fail("{}: no meta graph has tags {{{}}}; present: {}", file.path.string(), fmt::join(tags, ","), present);
+}
+
+std::string serialize(const pb::Message& message) {
+  std::string out;
+  if (!message.SerializeToString(&out)) fail("cannot serialize {}", message.GetTypeName());
+  return out;
+}
+
+void save_graphdef(const tensorflow::GraphDef& graph, const fs::path& path, bool text) {
+  if (!text && graph.ByteSizeLong() > kMaxProtoBytes)
+    fail("{}: the graph would be {} bytes; protobuf cannot write a message over 2 GiB", path.string(),
+         graph.ByteSizeLong());
+  write_atomically(path, [&](const fs::path& tmp) {
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail("{}: cannot create", tmp.string());
+    bool ok;
+    {
+      pb::io::FileOutputStream out(fd);
+      ok = text ? pb::TextFormat::Print(graph, &out) : graph.SerializeToZeroCopyStream(&out);
+      ok = out.Flush() && ok;
+    }
+    ok = ::close(fd) == 0 && ok;
+    if (!ok) fail("{}: write failed", path.string());
+  });
+}
+
+}  // namespace tfprod

@@ -1,0 +1,102 @@
+// GraphDef <-> Graph. Import moves attrs out of the GraphDef (tensors can be
+// large); export writes data inputs then control inputs, as TF requires.
+#include "tfprod/error.h"
+#include "tfprod/graph.h"
+
+namespace tfprod {
+
+Graph Graph::from_graphdef(tensorflow::GraphDef def, const std::string& source) {
+  Graph g;
+  g.source_ = source;
+  auto nodes = std::move(*def.mutable_node());
+  def.clear_node();
+  g.rest_ = std::move(def);
+  g.nodes_.reserve(nodes.size());
+
+  std::vector<std::vector<TensorRef>> refs(nodes.size());
+  for (int i = 0; i < nodes.size(); ++i) {
+    tensorflow::NodeDef& nd = *nodes.Mutable(i);
+    if (nd.name().empty()) fail("{}: node #{} (op {}) has no name", source, i, nd.op());
+    if (nd.op().empty()) fail("{}: node '{}' has no op", source, nd.name());
+    if (g.by_name_.count(nd.name())) fail("{}: node '{}': duplicate node name", source, nd.name());
+    for (const auto& in : nd.input()) {
+      try {
+        refs[i].push_back(TensorRef::parse(in));
+      } catch (const Error& e) {
+        fail("{}: node '{}': {}", source, nd.name(), e.what());
+      }
+    }
+    Node& node = g.add_node(std::move(*nd.mutable_name()), std::move(*nd.mutable_op()));
+    node.device = std::move(*nd.mutable_device());
+    node.spelled_inputs_.assign(nd.input().begin(), nd.input().end());
+    node.attrs_ = std::move(*nd.mutable_attr());
+    nd.clear_name();
+    nd.clear_op();
+    nd.clear_input();
+    nd.clear_device();
+    nd.clear_attr();
+    node.rest_ = std::move(nd);
+  }
+  for (std::size_t i = 0; i < g.nodes_.size(); ++i) {
+    Node& node = *g.nodes_[i];
+    for (const TensorRef& ref : refs[i]) {
+      Node* producer = g.find(ref.node);
+      if (!producer)
+        fail("{}: node '{}': input '{}' names no node in the graph", source, node.name(), ref.str());
+      if (ref.control)
+        node.control_inputs.push_back(producer);
+      else
+        node.inputs.push_back({producer, ref.index});
+    }
+  }
+  return g;
+}
+
+namespace {
+// True when `spelled` names exactly the edges `canonical` does, in order.
+bool same_edges(const std::vector<std::string>& spelled, const std::vector<std::string>& canonical) {
+  if (spelled.size() != canonical.size()) return false;
+  for (std::size_t i = 0; i < spelled.size(); ++i)
+    if (spelled[i] != canonical[i] && TensorRef::parse(spelled[i]).str() != canonical[i]) return false;
+  return true;
+}
+}  // namespace
+
+void Graph::export_node(const Node& n, tensorflow::NodeDef* nd) {
+  *nd = n.rest();
+  nd->set_name(n.name());
+  nd->set_op(n.op);
+  std::vector<std::string> canonical;
+  canonical.reserve(n.inputs.size() + n.control_inputs.size());
+  for (const auto& in : n.inputs) canonical.push_back(TensorRef{in.node->name(), in.index, false}.str());
+  for (const Node* c : n.control_inputs) canonical.push_back("^" + c->name());
+  const auto& chosen = same_edges(n.spelled_inputs_, canonical) ? n.spelled_inputs_ : canonical;
+  for (const auto& s : chosen) nd->add_input(s);
+  nd->set_device(n.device);
+}
+
+tensorflow::GraphDef Graph::to_graphdef() const {
+  tensorflow::GraphDef def = rest_;
+  def.mutable_node()->Reserve(static_cast<int>(nodes_.size()));
+  for (const auto& n : nodes_) {
+    auto* nd = def.add_node();
+    export_node(*n, nd);
+    *nd->mutable_attr() = n->attrs_;
+  }
+  return def;
+}
+
+tensorflow::GraphDef Graph::release_graphdef() && {
+  tensorflow::GraphDef def = std::move(rest_);
+  def.mutable_node()->Reserve(static_cast<int>(nodes_.size()));
+  for (auto& n : nodes_) {
+    auto* nd = def.add_node();
+    export_node(*n, nd);
+    *nd->mutable_attr() = std::move(n->attrs_);
+  }
+  nodes_.clear();
+  by_name_.clear();
+  return def;
+}
+
+}  // namespace tfprod
