@@ -21,6 +21,8 @@ struct BundleWriterOptions {
 struct SliceExtent {
   int64_t start = 0;
   int64_t length = -1;  // -1: the whole dimension
+
+  friend bool operator==(const SliceExtent&, const SliceExtent&) = default;
 };
 
 class BundleWriter {
