@@ -1,1 +1,20 @@
-int main() { return 0; }
+// tfprod: from what TensorFlow training leaves behind to a production model.
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tfprod: turn TensorFlow training output into a production model, without TensorFlow"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tfprod 0.1.0");
+  std::function<int()> action;
+  tfprod::cli::add_freeze_command(app, &action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  return tfprod::cli::guarded("tfprod", action);
+}

@@ -1,0 +1,43 @@
+// What the user points tfprod at, resolved to one graph and one checkpoint:
+// a training directory (Estimator or Saver output), a graph file (.pb,
+// .pbtxt) plus a checkpoint, a .meta (its checkpoint is found beside it), a
+// checkpoint prefix (its .meta is the graph), or a TF1 SavedModel directory.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tensorflow/core/protobuf/meta_graph.pb.h"
+#include "tfprod/checkpoint.h"
+#include "tfprod/model_file.h"
+
+namespace tfprod {
+
+struct SourceOptions {
+  std::optional<std::filesystem::path> graph;       // overrides the graph found
+  std::optional<std::filesystem::path> checkpoint;  // prefix or directory
+  std::set<std::string> tags = {"serve"};           // SavedModel meta graph
+  std::string signature = "serving_default";        // SavedModel signature
+};
+
+struct ModelSource {
+  std::string kind;  // "training directory", "SavedModel (TF1)", "graph file", ...
+  std::filesystem::path graph_path;
+  ModelFileKind graph_kind = ModelFileKind::kGraphDefBinary;
+  tensorflow::MetaGraphDef meta;                  // graph_def, saver_def, signatures
+  std::optional<ResolvedCheckpoint> checkpoint;   // none for a frozen graph
+  std::vector<std::string> signature_inputs;      // tensor names, when a signature is known
+  std::vector<std::string> signature_outputs;
+  std::vector<std::string> notes;
+
+  std::string describe() const;
+};
+
+// Throws Error naming the path and what is missing or ambiguous. A TF2
+// SavedModel is refused clearly (its functions must be inlined first).
+ModelSource open_model_source(const std::filesystem::path& path, const SourceOptions& options = {});
+
+}  // namespace tfprod

@@ -1,0 +1,15 @@
+// The subcommands of `tfprod`, one file each. Each registers itself on the
+// app and, when chosen, sets `action` to the work to run.
+#pragma once
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace tfprod::cli {
+
+void add_freeze_command(CLI::App& app, std::function<int()>* action);
+
+}  // namespace tfprod::cli

@@ -1,0 +1,81 @@
+#include "cli/freeze_job.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "cli/cli_util.h"
+#include "tfprod/error.h"
+#include "tfprod/file_util.h"
+
+namespace tfprod::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void note(const FreezeJob& job, const std::string& text) {
+  std::fprintf(stderr, "%s: %s\n", job.program, text.c_str());
+}
+
+// Refuses an output that would overwrite one of the inputs.
+void check_output_is_not_input(const FreezeJob& job, const ModelSource& src) {
+  std::vector<fs::path> inputs = {src.graph_path};
+  if (src.checkpoint) {
+    fs::path prefix = src.checkpoint->prefix;
+    fs::path dir = prefix.parent_path().empty() ? fs::path(".") : prefix.parent_path();
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.path().string().rfind(prefix.string(), 0) == 0) inputs.push_back(e.path());
+  }
+  for (const auto& in : inputs)
+    if (same_file(job.output, in)) fail("{}: output path is one of the inputs; refusing to overwrite it", job.output.string());
+}
+
+std::vector<std::string> choose_outputs(const FreezeJob& job, const ModelSource& src, const Graph& graph) {
+  if (!job.freeze.outputs.empty()) return job.freeze.outputs;
+  if (!job.guess_outputs) fail("no output nodes given (--output_node_names)");
+  if (!src.signature_outputs.empty()) {
+    std::vector<std::string> outs;
+    for (const auto& t : src.signature_outputs) outs.push_back(std::string(node_of(t)));
+    note(job, fmt::format("outputs from the signature: {}", fmt::join(outs, ", ")));
+    return outs;
+  }
+  auto candidates = candidate_outputs(graph);
+  if (candidates.size() == 1) {
+    note(job, fmt::format("output guessed: {} (the only candidate; pass --output to choose)", candidates[0]));
+    return candidates;
+  }
+  if (candidates.empty()) fail("{}: cannot guess the output node; pass --output NAME", src.graph_path.string());
+  fail("{}: {} candidate outputs: {}; pass --output", src.graph_path.string(), candidates.size(),
+       fmt::join(candidates, ", "));
+}
+
+}  // namespace
+
+int run_freeze_job(const FreezeJob& job) {
+  auto start = std::chrono::steady_clock::now();
+  ModelSource src = open_model_source(job.input, job.source);
+  for (const auto& n : src.notes) note(job, n);
+  if (!src.checkpoint) fail("{}: no checkpoint found; pass one (a prefix such as model.ckpt-20000)", job.input.string());
+  check_output_is_not_input(job, src);
+
+  auto reader = open_checkpoint(*src.checkpoint);
+  Graph graph = Graph::from_graphdef(std::move(*src.meta.mutable_graph_def()), src.graph_path.string());
+  FreezeOptions options = job.freeze;
+  options.outputs = choose_outputs(job, src, graph);
+
+  FreezeReport report;
+  Graph frozen = freeze(std::move(graph), *reader, options, &report);
+  for (const auto& n : report.notes) note(job, n);
+  save_graphdef(std::move(frozen).release_graphdef(), job.output, job.text);
+
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  note(job, fmt::format("froze {} variables ({}) from {}; {} -> {} nodes; wrote {} in {:.2f} s",
+                        report.frozen.size(), human_bytes(report.bytes_frozen), src.checkpoint->prefix,
+                        report.nodes_before, report.nodes_after, job.output.string(), seconds));
+  if (!report.kept.empty())
+    note(job, fmt::format("left as variables (allow/deny lists): {}", fmt::join(report.kept, ", ")));
+  return 0;
+}
+
+}  // namespace tfprod::cli
