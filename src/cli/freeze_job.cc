@@ -40,14 +40,12 @@ std::vector<std::string> choose_outputs(const FreezeJob& job, const ModelSource&
     note(job, fmt::format("outputs from the signature: {}", fmt::join(outs, ", ")));
     return outs;
   }
+  // Without a signature a guess could silently freeze the loss instead of the
+  // model: list what looks like an output and let the user choose.
   auto candidates = candidate_outputs(graph);
-  if (candidates.size() == 1) {
-    note(job, fmt::format("output guessed: {} (the only candidate; pass --output to choose)", candidates[0]));
-    return candidates;
-  }
-  if (candidates.empty()) fail("{}: cannot guess the output node; pass --output NAME", src.graph_path.string());
-  fail("{}: {} candidate outputs: {}; pass --output", src.graph_path.string(), candidates.size(),
-       fmt::join(candidates, ", "));
+  if (candidates.empty()) fail("{}: no signature names the outputs; pass --output NAME", src.graph_path.string());
+  fail("{}: no signature names the outputs; pass --output NAME (nodes that look like outputs: {})",
+       src.graph_path.string(), fmt::join(candidates, ", "));
 }
 
 }  // namespace
