@@ -11,5 +11,6 @@ class App;
 namespace tfprod::cli {
 
 void add_freeze_command(CLI::App& app, std::function<int()>* action);
+void add_example_command(CLI::App& app, std::function<int()>* action);
 
 }  // namespace tfprod::cli

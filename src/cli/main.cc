@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "tfprod 0.1.0");
   std::function<int()> action;
   tfprod::cli::add_freeze_command(app, &action);
+  tfprod::cli::add_example_command(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,27 @@
+// A small Estimator-style training directory that tfprod writes itself, so a
+// fresh clone can try every command without TensorFlow or downloads:
+//
+//   graph.pbtxt               training graph: OneShotIterator -> IteratorGetNext
+//                             input, conv -> relu -> dropout (training mode,
+//                             RandomUniform) -> dense -> softmax_tensor, a
+//                             loss, real gradients, GradientDescent updates,
+//                             initializers and a Saver (save/RestoreV2)
+//   model.ckpt-1000.index     V2 checkpoint written by tfprod's BundleWriter
+//   model.ckpt-1000.data-00000-of-00001
+//   checkpoint                checkpoint state naming model.ckpt-1000
+#pragma once
+
+#include <filesystem>
+
+#include "tensorflow/core/framework/graph.pb.h"
+
+namespace tfprod {
+
+// The training graph (deterministic).
+tensorflow::GraphDef example_training_graph();
+
+// Writes the whole directory (created if needed). Weights are deterministic
+// pseudo-random values. Throws Error.
+void write_example_training_dir(const std::filesystem::path& dir);
+
+}  // namespace tfprod
