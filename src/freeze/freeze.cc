@@ -184,13 +184,14 @@ Graph freeze(Graph graph, const CheckpointReader& ckpt, const FreezeOptions& opt
   if (options.outputs.empty()) fail("{}: no output nodes given", graph.source());
   check_outputs_exist(graph, options.outputs);
 
+  // Restore ops are not ancestors of the outputs: read them before pruning.
+  VariableKeys keys(graph, ckpt);
   std::vector<const Node*> roots;
   for (const auto& out : options.outputs) roots.push_back(graph.find(TensorRef::parse(out).node));
   auto keep_list = ancestors(roots);
   std::unordered_set<const Node*> keep(keep_list.begin(), keep_list.end());
   graph.remove_nodes([&](const Node& n) { return !keep.count(&n); });
 
-  VariableKeys keys(graph, ckpt);
   std::unordered_set<std::string> allow(options.allow.begin(), options.allow.end());
   std::unordered_set<std::string> deny(options.deny.begin(), options.deny.end());
   std::unordered_set<const Node*> frozen_handles;
