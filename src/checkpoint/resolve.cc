@@ -41,7 +41,9 @@ bool has_v1(const std::string& prefix) {
   return false;
 }
 
-bool checkpoint_exists(const std::string& prefix) { return has_v2(prefix) || has_v1(prefix); }
+// For paths named by a state file: a plain file there counts, so that a
+// damaged V1 file is reported as such rather than as missing.
+bool checkpoint_exists(const std::string& prefix) { return has_v2(prefix) || is_file(prefix) || has_v1(prefix); }
 
 std::optional<int64_t> step_of(const std::string& prefix) {
   static const std::regex step_re(R"(-(\d{1,18})$)");
@@ -84,8 +86,8 @@ ResolvedCheckpoint resolve_prefix(std::string prefix, std::vector<std::string> n
   } else if (v1) {
     r.format = CheckpointFormat::kV1;
   } else if (is_file(prefix)) {
-    fail("{}: not a checkpoint: neither a V1 checkpoint file (an SSTable) nor the prefix of a V2 bundle "
-         "({}.index does not exist)",
+    fail("{}: not a checkpoint: not a V1 checkpoint file (no SSTable footer: truncated, or another kind of "
+         "file) and not the prefix of a V2 bundle ({}.index does not exist)",
          prefix, prefix);
   } else {
     fail("{}: no checkpoint found: neither {}.index (V2) nor a V1 checkpoint file exists", prefix, prefix);
