@@ -84,6 +84,7 @@ Tensor tensor_from_proto(const tensorflow::TensorProto& proto, const std::string
   }
   if (t.dtype == tensorflow::DT_STRING) {
     if (proto.string_val_size() > n) fail("{}: holds more strings than its shape", what);
+    if (n > (int64_t{1} << 26)) fail("{}: shape {} holds too many strings", what, shape_string(t.shape));
     t.strings.reserve(static_cast<std::size_t>(n));
     for (int64_t i = 0; i < n && proto.string_val_size() > 0; ++i)
       t.strings.push_back(proto.string_val(static_cast<int>(std::min<int64_t>(i, proto.string_val_size() - 1))));
@@ -92,8 +93,10 @@ Tensor tensor_from_proto(const tensorflow::TensorProto& proto, const std::string
   }
   std::size_t elem = dtype_size(t.dtype);
   if (elem == 0) fail("{}: dtype {} has no fixed element size", what, dtype_name(t.dtype));
-  if (static_cast<uint64_t>(n) > std::numeric_limits<std::size_t>::max() / elem)
-    fail("{}: shape {} is too large", what, shape_string(t.shape));
+  // A splat (one value for a large shape) expands in memory: cap it.
+  constexpr uint64_t kMaxExpandedBytes = uint64_t{4} << 30;
+  if (static_cast<uint64_t>(n) > kMaxExpandedBytes / elem)
+    fail("{}: shape {} of {} needs more than 4 GiB", what, shape_string(t.shape), dtype_name(t.dtype));
   if (!proto.tensor_content().empty()) {
     if (proto.tensor_content().size() != static_cast<std::size_t>(n) * elem)
       fail("{}: tensor_content holds {} bytes, shape {} of {} needs {}", what,
