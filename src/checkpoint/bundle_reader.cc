@@ -208,7 +208,7 @@ Tensor BundleReaderV2::read_entry(const BundleEntryProto& e, const std::string& 
     file.read(offset, bytes.size(), bytes.data(), what);
     t.strings = checkpoint::decode_string_tensor(bytes, n, big_endian_, &crc, file.path() + ": " + what);
   } else {
-    t.data.resize(static_cast<std::size_t>(size));  // one allocation, filled by pread
+    t.data = checkpoint::allocate_tensor_buffer(static_cast<std::size_t>(size));  // filled by pread
     crc = file.read(offset, t.data.size(), t.data.data(), what);
   }
   if (crc != stored_crc)
@@ -269,7 +269,7 @@ Tensor BundleReaderV2::read_partitioned(const std::string& name, const BundleEnt
   if (t.dtype == tensorflow::DT_STRING)
     t.strings.resize(static_cast<std::size_t>(n));
   else
-    t.data.resize(static_cast<std::size_t>(n) * element);
+    t.data = checkpoint::allocate_tensor_buffer(static_cast<std::size_t>(n) * element);
   for (auto& part : parts) {
     Tensor piece = read_entry(*part.entry, part.what);
     if (t.dtype == tensorflow::DT_STRING)

@@ -2,6 +2,7 @@
 #include "checkpoint/data_file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +65,22 @@ uint32_t DataFile::read(uint64_t offset, std::size_t size, char* dst, const std:
     done += want;
   }
   return crc;
+}
+
+std::string allocate_tensor_buffer(std::size_t size) {
+  std::string buffer;
+#ifdef MADV_HUGEPAGE
+  constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+  if (size >= 4 * kHugePage) {
+    buffer.reserve(size);  // allocated, not yet touched
+    const auto start = reinterpret_cast<std::uintptr_t>(buffer.data());
+    const std::uintptr_t begin = (start + kHugePage - 1) & ~(kHugePage - 1);
+    const std::uintptr_t end = (start + size) & ~(kHugePage - 1);
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint only
+  }
+#endif
+  buffer.resize(size);
+  return buffer;
 }
 
 std::string data_file_name(const std::string& prefix, int shard, int num_shards) {

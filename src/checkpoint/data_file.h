@@ -35,6 +35,12 @@ class DataFile {
   uint64_t size_ = 0;
 };
 
+// A string of `size` bytes (zeroed) to read a tensor into. Large buffers are
+// marked for transparent huge pages before they are first touched: faulting
+// in 4 KiB pages is most of the cost of reading a big tensor from the page
+// cache.
+std::string allocate_tensor_buffer(std::size_t size);
+
 // "PREFIX.data-00001-of-00003"
 std::string data_file_name(const std::string& prefix, int shard, int num_shards);
 
