@@ -261,7 +261,7 @@ void save_graphdef(const tensorflow::GraphDef& graph, const fs::path& path, bool
     if (fd < 0) fail("{}: cannot create", tmp.string());
     bool ok;
     {
-      pb::io::FileOutputStream out(fd);
+      pb::io::FileOutputStream out(fd, 1 << 20);  // large blocks: weights stream straight out
       ok = text ? pb::TextFormat::Print(graph, &out) : graph.SerializeToZeroCopyStream(&out);
       ok = out.Flush() && ok;
     }
