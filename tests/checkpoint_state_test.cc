@@ -3,11 +3,17 @@
 // directories without a state file, V1 and V2 sharing a prefix, and prefixes
 // given as .index or .data paths.
 #include <gtest/gtest.h>
+#include <leveldb/env.h>
+#include <leveldb/options.h>
+#include <leveldb/table_builder.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
+#include "checkpoint/slice_key.h"
+#include "tensorflow/core/util/saved_tensor_slice.pb.h"
 #include "test_support.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/checkpoint_writer.h"
@@ -203,10 +209,31 @@ TEST(CheckpointState, SavedModelDirectoryUsesItsVariables) {
   EXPECT_TRUE(mentions(r.notes, "SavedModel"));
 }
 
+// A minimal V1 file (one int64 scalar "step") as TF's TensorSliceWriter lays it out.
+void make_v1_file(const fs::path& path, int64_t step) {
+  const std::vector<SliceExtent> scalar;  // rank 0: the slice has no extents
+  tensorflow::SavedTensorSlices meta, data;
+  auto* t = meta.mutable_meta()->add_tensor();
+  t->set_name("step");
+  t->set_type(tensorflow::DT_INT64);
+  t->mutable_shape();
+  t->add_slice();
+  data.mutable_data()->set_name("step");
+  data.mutable_data()->mutable_slice();
+  data.mutable_data()->mutable_data()->add_int64_val(step);
+  leveldb::WritableFile* file = nullptr;
+  ASSERT_TRUE(leveldb::Env::Default()->NewWritableFile(path.string(), &file).ok());
+  leveldb::TableBuilder builder(leveldb::Options(), file);
+  builder.Add("", meta.SerializeAsString());
+  builder.Add(checkpoint::encode_slice_key("step", scalar), data.SerializeAsString());
+  ASSERT_TRUE(builder.Finish().ok());
+  ASSERT_TRUE(file->Close().ok());
+  delete file;
+}
+
 TEST(CheckpointState, V1AndV2SharingAPrefixPreferV2WithNote) {
-  TFPROD_REQUIRE_CORPUS();
   const fs::path dir = test::scratch_dir();
-  fs::copy_file(test::corpus_dir() / "v1_checkpoint_mlp_tf012" / "model.ckpt", dir / "model.ckpt");
+  make_v1_file(dir / "model.ckpt", 100);
   make_bundle(dir / "model.ckpt", 1);
   write_text(dir / "checkpoint", "model_checkpoint_path: \"model.ckpt\"\n");
   for (const fs::path& target : {dir, dir / "model.ckpt"}) {
@@ -223,7 +250,19 @@ TEST(CheckpointState, V1AndV2SharingAPrefixPreferV2WithNote) {
   ResolvedCheckpoint r = resolve_checkpoint(dir);
   EXPECT_EQ(r.format, CheckpointFormat::kV1);
   EXPECT_TRUE(r.notes.empty());
-  EXPECT_EQ(open_checkpoint(r)->tensors().size(), 14u);
+  EXPECT_EQ(step_tensor(r), 100);
+}
+
+TEST(CheckpointState, CorpusV1FileBesideAV2Bundle) {
+  TFPROD_REQUIRE_CORPUS();
+  const fs::path dir = test::scratch_dir();
+  fs::copy_file(test::corpus_dir() / "v1_checkpoint_mlp_tf012" / "model.ckpt", dir / "model.ckpt");
+  make_bundle(dir / "model.ckpt", 1);
+  ResolvedCheckpoint r = resolve_checkpoint(dir / "model.ckpt");
+  EXPECT_EQ(r.format, CheckpointFormat::kV2);
+  EXPECT_EQ(r.notes.size(), 1u);
+  fs::remove(dir / "model.ckpt.index");
+  EXPECT_EQ(open_checkpoint(resolve_checkpoint(dir / "model.ckpt"))->tensors().size(), 14u);
 }
 
 TEST(CheckpointState, PrefixGivenAsIndexOrDataFile) {
