@@ -234,9 +234,10 @@ ModelFile load_model_file(const fs::path& input) {
 const tensorflow::MetaGraphDef& select_meta_graph(const ModelFile& file, const std::set<std::string>& tags) {
   const auto& metas = file.model.meta_graphs();
   if (metas.empty()) fail("{}: holds no meta graph", file.path.string());
-  if (metas.size() == 1 && (tags.empty() || file.kind != ModelFileKind::kSavedModelBinary &&
-                                                file.kind != ModelFileKind::kSavedModelText))
-    return metas.Get(0);
+  const bool saved_model =
+      file.kind == ModelFileKind::kSavedModelBinary || file.kind == ModelFileKind::kSavedModelText;
+  // A GraphDef or MetaGraphDef file holds one graph: tags do not apply.
+  if (metas.size() == 1 && (tags.empty() || !saved_model)) return metas.Get(0);
   std::string present;
   for (const auto& m : metas) {
     std::set<std::string> have(m.meta_info_def().tags().begin(), m.meta_info_def().tags().end());

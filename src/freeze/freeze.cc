@@ -73,10 +73,16 @@ Tensor extract_slice(const Tensor& full, const checkpoint::SliceBox& box) {
   out.data.resize(static_cast<std::size_t>(count) * elem);
   if (count == 0) return out;
   // Row-major strides of the full tensor, in elements.
-  std::vector<int64_t> stride(rank, 1);
-  for (std::size_t d = rank; d-- > 1;) stride[d - 1] = stride[d] * full.shape[d];
+  Shape stride = full.shape;
+  int64_t acc = 1;
+  for (std::size_t d = rank; d-- > 0;) {
+    const int64_t dim = stride[d];
+    stride[d] = acc;
+    acc *= dim;
+  }
   const int64_t inner = rank ? box.size[rank - 1] : 1;
-  std::vector<int64_t> idx(rank, 0);
+  Shape idx = box.size;
+  std::fill(idx.begin(), idx.end(), 0);
   char* dst = out.data.data();
   for (int64_t done = 0; done < count; done += inner) {
     int64_t offset = 0;
