@@ -24,6 +24,15 @@ struct CheckpointTensorInfo {
   uint64_t bytes = 0;        // stored bytes (all slices together)
 };
 
+// Where a tensor's raw little-endian bytes lie in a data file, for writers
+// that copy them straight from the file instead of holding them in memory.
+struct StoredBytes {
+  std::string file;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  uint32_t crc32c = 0;  // unmasked crc32c of the bytes, to verify while copying
+};
+
 class CheckpointReader {
  public:
   virtual ~CheckpointReader() = default;
@@ -38,6 +47,10 @@ class CheckpointReader {
   // The full tensor: crc32c verified, byte-swapped from a big-endian bundle,
   // partitioned variables reassembled. Throws Error naming file and tensor.
   virtual Tensor read(const std::string& name) const = 0;
+  // Where the tensor's bytes lie, when they can be copied verbatim: stored
+  // whole (not partitioned), fixed-size dtype, little-endian, size and bounds
+  // already checked. nullopt otherwise (then use read()).
+  virtual std::optional<StoredBytes> stored_bytes(const std::string& name) const { return std::nullopt; }
 };
 
 // Opens a V2 bundle given its prefix.

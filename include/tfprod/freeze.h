@@ -23,6 +23,17 @@ struct FreezeOptions {
   bool clear_devices = true;
   std::vector<std::string> allow;  // only these variables (empty: all)
   std::vector<std::string> deny;   // never these variables
+  // Variables stored (whole, little-endian) with at least this many bytes are
+  // not read into memory: their Const gets an empty tensor_content and an
+  // entry in FreezeReport::streamed, for save_graphdef_streaming to copy from
+  // the checkpoint. 0: read every value.
+  uint64_t stream_threshold = 0;
+};
+
+// A frozen Const whose value bytes are still in the checkpoint's data file.
+struct StreamedTensor {
+  std::string node;
+  StoredBytes bytes;
 };
 
 struct FreezeReport {
@@ -32,6 +43,7 @@ struct FreezeReport {
   std::vector<std::string> kept;       // variables left alone (allow/deny lists)
   uint64_t bytes_frozen = 0;
   std::vector<std::string> notes;      // things to tell the user
+  std::vector<StreamedTensor> streamed;  // see FreezeOptions::stream_threshold
 };
 
 // `graph` is consumed. Throws Error naming the checkpoint or graph file and

@@ -48,6 +48,7 @@ class BundleReaderV2 final : public CheckpointReader {
   const std::vector<CheckpointTensorInfo>& tensors() const override { return tensors_; }
   const CheckpointTensorInfo* find(const std::string& name) const override;
   Tensor read(const std::string& name) const override;
+  std::optional<StoredBytes> stored_bytes(const std::string& name) const override;
 
  private:
   void read_header(std::string_view value);
@@ -163,6 +164,20 @@ Tensor BundleReaderV2::read(const std::string& name) const {
   const BundleEntryProto& e = entry(name, name);
   if (e.slices_size() > 0) return read_partitioned(name, e);
   return read_entry(e, name);
+}
+
+std::optional<StoredBytes> BundleReaderV2::stored_bytes(const std::string& name) const {
+  const BundleEntryProto& e = entry(name, name);
+  if (e.slices_size() > 0 || big_endian_ || dtype_size(e.dtype()) == 0) return std::nullopt;
+  int64_t n = 0;
+  try {
+    n = num_elements(shape_from_proto(e.shape()));
+  } catch (const Error& err) {
+    fail("{}: {}: {}", index_path_, name, err.what());
+  }
+  const checkpoint::DataFile& file = check_entry(e, n, name);
+  return StoredBytes{file.path(), static_cast<uint64_t>(e.offset()), static_cast<uint64_t>(e.size()),
+                     crc32c::unmask(e.crc32c())};
 }
 
 const checkpoint::DataFile& BundleReaderV2::check_entry(const BundleEntryProto& e, int64_t n,

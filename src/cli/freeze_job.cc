@@ -6,12 +6,15 @@
 #include "cli/cli_util.h"
 #include "tfprod/error.h"
 #include "tfprod/file_util.h"
+#include "tfprod/graph_stream_writer.h"
 
 namespace tfprod::cli {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr uint64_t kStreamThreshold = uint64_t{1} << 20;
 
 void note(const FreezeJob& job, const std::string& text) {
   std::fprintf(stderr, "%s: %s\n", job.program, text.c_str());
@@ -62,10 +65,15 @@ int run_freeze_job(const FreezeJob& job) {
   FreezeOptions options = job.freeze;
   options.outputs = choose_outputs(job, src, graph);
 
+  // Binary output copies large weights straight from the checkpoint.
+  if (!job.text) options.stream_threshold = kStreamThreshold;
   FreezeReport report;
   Graph frozen = freeze(std::move(graph), *reader, options, &report);
   for (const auto& n : report.notes) note(job, n);
-  save_graphdef(std::move(frozen).release_graphdef(), job.output, job.text);
+  if (job.text)
+    save_graphdef(std::move(frozen).release_graphdef(), job.output, true);
+  else
+    save_graphdef_streaming(std::move(frozen).release_graphdef(), report.streamed, job.output);
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   note(job, fmt::format("froze {} variables ({}) from {}; {} -> {} nodes; wrote {} in {:.2f} s",

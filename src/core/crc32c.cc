@@ -28,7 +28,10 @@ struct Tables {
 };
 constexpr Tables kTables;
 
-uint32_t extend_portable(uint32_t crc, const uint8_t* p, std::size_t n) {
+}  // namespace
+
+uint32_t extend_portable(uint32_t crc, const void* data, std::size_t n) {
+  const auto* p = static_cast<const uint8_t*>(data);
   const auto& t = kTables.t;
   uint32_t c = ~crc;
   while (n >= 8) {
@@ -45,10 +48,16 @@ uint32_t extend_portable(uint32_t crc, const uint8_t* p, std::size_t n) {
   return ~c;
 }
 
+namespace {
+
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) uint32_t extend_sse42(uint32_t crc, const uint8_t* p,
-                                                         std::size_t n) {
-  uint64_t c = ~crc;
+// The crc32 instruction has a latency of 3 cycles and a throughput of 1: three
+// independent chains over three consecutive blocks keep it busy. With R(c, d)
+// the raw register update, R(c, a||b) = Z(R(c, a)) ^ R(0, b) where Z advances
+// a register over |b| zero bytes (a linear map, tabulated byte by byte).
+constexpr std::size_t kBlock = 4096;
+
+__attribute__((target("sse4.2"))) uint64_t raw_sse42(uint64_t c, const uint8_t* p, std::size_t n) {
   while (n >= 8) {
     uint64_t word;
     std::memcpy(&word, p, 8);
@@ -58,7 +67,43 @@ __attribute__((target("sse4.2"))) uint32_t extend_sse42(uint32_t crc, const uint
   }
   uint32_t c32 = static_cast<uint32_t>(c);
   while (n--) c32 = _mm_crc32_u8(c32, *p++);
-  return ~c32;
+  return c32;
+}
+
+struct ZeroShift {
+  std::array<std::array<uint32_t, 256>, 4> t{};
+  ZeroShift() {
+    static const uint8_t zeros[kBlock] = {};
+    for (int k = 0; k < 4; ++k)
+      for (uint32_t b = 0; b < 256; ++b) t[k][b] = static_cast<uint32_t>(raw_sse42(b << (8 * k), zeros, kBlock));
+  }
+  uint32_t operator()(uint32_t c) const {
+    return t[0][c & 0xff] ^ t[1][(c >> 8) & 0xff] ^ t[2][(c >> 16) & 0xff] ^ t[3][c >> 24];
+  }
+};
+
+__attribute__((target("sse4.2"))) uint32_t extend_sse42(uint32_t crc, const uint8_t* p,
+                                                         std::size_t n) {
+  uint64_t c = static_cast<uint32_t>(~crc);
+  if (n >= 3 * kBlock) {
+    static const ZeroShift shift;
+    while (n >= 3 * kBlock) {
+      uint64_t c1 = 0, c2 = 0;
+      for (std::size_t i = 0; i < kBlock; i += 8) {
+        uint64_t w0, w1, w2;
+        std::memcpy(&w0, p + i, 8);
+        std::memcpy(&w1, p + kBlock + i, 8);
+        std::memcpy(&w2, p + 2 * kBlock + i, 8);
+        c = _mm_crc32_u64(c, w0);
+        c1 = _mm_crc32_u64(c1, w1);
+        c2 = _mm_crc32_u64(c2, w2);
+      }
+      c = shift(shift(static_cast<uint32_t>(c)) ^ static_cast<uint32_t>(c1)) ^ static_cast<uint32_t>(c2);
+      p += 3 * kBlock;
+      n -= 3 * kBlock;
+    }
+  }
+  return ~static_cast<uint32_t>(raw_sse42(c, p, n));
 }
 
 bool has_sse42() {

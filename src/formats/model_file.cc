@@ -254,7 +254,7 @@ std::string serialize(const pb::Message& message) {
 }
 
 void save_graphdef(const tensorflow::GraphDef& graph, const fs::path& path, bool text) {
-  if (!text && graph.ByteSizeLong() > kMaxProtoBytes)
+  if (graph.ByteSizeLong() > kMaxProtoBytes && !text)
     fail("{}: the graph would be {} bytes; protobuf cannot write a message over 2 GiB", path.string(),
          graph.ByteSizeLong());
   write_atomically(path, [&](const fs::path& tmp) {
@@ -262,8 +262,17 @@ void save_graphdef(const tensorflow::GraphDef& graph, const fs::path& path, bool
     if (fd < 0) fail("{}: cannot create", tmp.string());
     bool ok;
     {
-      pb::io::FileOutputStream out(fd, 1 << 20);  // large blocks: weights stream straight out
-      ok = text ? pb::TextFormat::Print(graph, &out) : graph.SerializeToZeroCopyStream(&out);
+      pb::io::FileOutputStream out(fd);
+      if (text) {
+        ok = pb::TextFormat::Print(graph, &out);
+      } else {
+        // Aliasing hands large strings (weights) to write() whole instead of
+        // copying them through 8 KiB buffers. Sizes are cached by ByteSizeLong.
+        pb::io::CodedOutputStream coded(&out);
+        coded.EnableAliasing(true);
+        graph.SerializeWithCachedSizes(&coded);
+        ok = !coded.HadError();
+      }
       ok = out.Flush() && ok;
     }
     ok = ::close(fd) == 0 && ok;

@@ -97,13 +97,11 @@ Tensor extract_slice(const Tensor& full, const checkpoint::SliceBox& box) {
   return out;
 }
 
-struct Frozen {
-  Tensor value;
-  DataType dtype;
-};
-
-Frozen read_variable(const Node& var, const VariableKey& key, const CheckpointReader& ckpt) {
-  const std::string where = ckpt.prefix();
+// Checks the variable against the checkpoint's index (presence, dtype,
+// shape) without reading its bytes. Returns the dtype its Const gets and, in
+// `shape`, the shape of its value.
+DataType check_variable(const Node& var, const VariableKey& key, const CheckpointReader& ckpt, Shape* shape) {
+  const std::string& where = ckpt.prefix();
   const auto* info = ckpt.find(key.key);
   if (!info) {
     std::vector<std::string> names;
@@ -111,41 +109,48 @@ Frozen read_variable(const Node& var, const VariableKey& key, const CheckpointRe
     fail("{}: variable '{}' (checkpoint key '{}', from {}) is missing from the checkpoint{}", where,
          var.name(), key.key, key.origin, close_names(key.key, names));
   }
+  *shape = info->shape;
+  if (key.full_shape) {
+    if (*key.full_shape != info->shape)
+      fail("{}: '{}': the graph restores it as shape {} but the checkpoint holds {}", where, key.key,
+           shape_string(*key.full_shape), shape_string(info->shape));
+    *shape = checkpoint::resolve_slice(info->shape, key.extents).size;
+  }
   const auto* dtype_attr = var.attr("dtype");
   DataType want = dtype_attr ? base_type(dtype_attr->type()) : base_type(info->dtype);
+  if (base_type(info->dtype) != want)
+    fail("{}: '{}': checkpoint holds {} {} but graph variable '{}' is {}", where, key.key, dtype_name(info->dtype),
+         shape_string(info->shape), var.name(), dtype_name(want));
+  if (const auto* shape_attr = var.attr("shape");
+      shape_attr && shape_attr->has_shape() && !shape_attr->shape().unknown_rank()) {
+    Shape declared = shape_from_proto(shape_attr->shape());
+    bool matches = declared.size() == shape->size();
+    for (std::size_t i = 0; matches && i < declared.size(); ++i) matches = declared[i] < 0 || declared[i] == (*shape)[i];
+    if (!matches)
+      fail("{}: '{}': checkpoint holds shape {} but graph variable '{}' has shape {}", where, key.key,
+           shape_string(*shape), var.name(), shape_string(declared));
+  }
+  return want;
+}
+
+Tensor read_value(const VariableKey& key, const CheckpointReader& ckpt) {
   Tensor value = ckpt.read(key.key);
   if (key.full_shape) {
-    if (*key.full_shape != value.shape)
-      fail("{}: '{}': the graph restores it as shape {} but the checkpoint holds {}", where, key.key,
-           shape_string(*key.full_shape), shape_string(value.shape));
     auto box = checkpoint::resolve_slice(value.shape, key.extents);
     if (!checkpoint::covers_all(value.shape, box)) value = extract_slice(value, box);
   }
-  if (base_type(value.dtype) != want)
-    fail("{}: '{}': checkpoint holds {} {} but graph variable '{}' is {}", where, key.key,
-         dtype_name(value.dtype), shape_string(value.shape), var.name(), dtype_name(want));
-  if (const auto* shape_attr = var.attr("shape"); shape_attr && shape_attr->has_shape() &&
-                                                   !shape_attr->shape().unknown_rank()) {
-    Shape declared = shape_from_proto(shape_attr->shape());
-    bool known = std::none_of(declared.begin(), declared.end(), [](int64_t d) { return d < 0; });
-    bool matches = declared.size() == value.shape.size();
-    for (std::size_t i = 0; matches && i < declared.size(); ++i)
-      matches = declared[i] < 0 || declared[i] == value.shape[i];
-    if (!matches || (!known && declared.size() != value.shape.size()))
-      fail("{}: '{}': checkpoint holds shape {} but graph variable '{}' has shape {}", where, key.key,
-           shape_string(value.shape), var.name(), shape_string(declared));
-  }
-  return {std::move(value), want};
+  return value;
 }
 
-void make_const(Node& node, Frozen&& frozen) {
-  std::string device = node.device;
+// Turns a variable node into a Const (TF's freeze keeps name and device only).
+tensorflow::TensorProto& become_const(Node& node, DataType dtype) {
   node.op = "Const";
   node.inputs.clear();
   node.control_inputs.clear();
   node.attrs().Clear();
-  node.set_attr("dtype").set_type(frozen.dtype);
-  tensor_to_proto(std::move(frozen.value), node.set_attr("value").mutable_tensor());
+  node.rest().Clear();
+  node.set_attr("dtype").set_type(dtype);
+  return *node.set_attr("value").mutable_tensor();
 }
 
 }  // namespace
@@ -207,10 +212,23 @@ Graph freeze(Graph graph, const CheckpointReader& ckpt, const FreezeOptions& opt
       r.kept.push_back(n->name());
       continue;
     }
-    Frozen value = read_variable(*n, keys.lookup(*n), ckpt);
-    r.bytes_frozen += value.value.data.size();
+    const VariableKey key = keys.lookup(*n);
+    Shape shape;
+    const DataType dtype = check_variable(*n, key, ckpt, &shape);
     if (n->op == "VarHandleOp") frozen_handles.insert(n);
-    make_const(*n, std::move(value));
+    std::optional<StoredBytes> stored;
+    if (options.stream_threshold > 0 && !key.full_shape) stored = ckpt.stored_bytes(key.key);
+    if (stored && stored->size >= options.stream_threshold) {
+      auto& tensor = become_const(*n, dtype);
+      tensor.set_dtype(dtype);
+      shape_to_proto(shape, tensor.mutable_tensor_shape());
+      r.bytes_frozen += stored->size;
+      r.streamed.push_back({n->name(), std::move(*stored)});
+    } else {
+      Tensor value = read_value(key, ckpt);
+      r.bytes_frozen += value.data.size();
+      tensor_to_proto(std::move(value), &become_const(*n, dtype));
+    }
     r.frozen.push_back(n->name());
   }
 
