@@ -16,10 +16,6 @@
 # FREEZE_BENCH_REPS runs (default 3). Wall time is measured with
 # nanosecond clocks around the command; peak RSS is GNU time's %M.
 #
-# FREEZE_BENCH_PHASES=1 adds a breakdown by phase (BUILD_DIR/bench/freeze_phases
-# --floors): where the freeze's time and memory go, and what each step costs at
-# best on this machine.
-#
 # Exits 0 whether or not the aims are met (it is a measurement); non-zero only
 # when a command fails.
 set -euo pipefail
@@ -60,7 +56,6 @@ CKPT=$TMP/ckpt
 # Run copies of the binaries, so a rebuild during the run cannot pull them away.
 mkdir "$TMP/bin"
 cp "$GEN" "$TFPROD" "$FREEZE_GRAPH" "$TMP/bin/"
-[[ -x $BUILD/bench/freeze_phases ]] && cp "$BUILD/bench/freeze_phases" "$TMP/bin/"
 GEN=$TMP/bin/make_big_checkpoint
 TFPROD=$TMP/bin/tfprod
 FREEZE_GRAPH=$TMP/bin/freeze_graph
@@ -156,12 +151,4 @@ row freeze "$OUT_BYTES"
 row freeze_graph "$DROPIN_BYTES"
 printf '%-13s %12d %8.3f %9s %7s %9.1f\n' cp "$BYTES" "$CP_S" - - "$(awk -v k="$(median cp 2)" 'BEGIN { print k / 1024 }')"
 
-if [[ ${FREEZE_BENCH_PHASES:-0} == 1 ]]; then
-  PHASES=$TMP/bin/freeze_phases
-  [[ -x $PHASES ]] || die "$BUILD/bench/freeze_phases not found; build it: ninja -C $BUILD freeze_phases"
-  echo
-  rm -f "$FROZEN"
-  sync
-  "$PHASES" "$CKPT" output "$FROZEN" --floors "$REPS"
-fi
 exit 0
