@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   protobuf-compiler libprotobuf-dev
   libleveldb-dev libsnappy-dev
-  libfmt-dev libcli11-dev nlohmann-json3-dev
+  libfmt-dev libcli11-dev nlohmann-json3-dev libeigen3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
