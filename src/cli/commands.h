@@ -13,5 +13,6 @@ namespace tfprod::cli {
 void add_freeze_command(CLI::App& app, std::function<int()>* action);
 void add_example_command(CLI::App& app, std::function<int()>* action);
 void add_inspect_command(CLI::App& app, std::function<int()>* action);
+void add_run_command(CLI::App& app, std::function<int()>* action);
 
 }  // namespace tfprod::cli

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   tfprod::cli::add_freeze_command(app, &action);
   tfprod::cli::add_example_command(app, &action);
   tfprod::cli::add_inspect_command(app, &action);
+  tfprod::cli::add_run_command(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
