@@ -139,5 +139,21 @@ TEST(EvalShape, BroadcastToAndArgs) {
   expect_error("BroadcastArgs", {tensor_i({1}, {2}), tensor_i({1}, {3})}, {}, {"incompatible"});
 }
 
+TEST(EvalShape, BroadcastGradientArgs) {
+  auto r = run_op("BroadcastGradientArgs", {tensor_i({2}, {2, 3}), tensor_i({1}, {3})}, {}, 2);
+  expect_near(r[0], {0}, {});
+  expect_near(r[1], {1}, {0});
+  r = run_op("BroadcastGradientArgs", {tensor_i({3}, {2, 1, 3}), tensor_i({3}, {1, 4, 1})}, {}, 2);
+  expect_near(r[0], {1}, {1});
+  expect_near(r[1], {2}, {0, 2});
+  r = run_op("BroadcastGradientArgs", {tensor_i({2}, {2, 1}), tensor_i({2}, {2, 1})}, {}, 2);  // equal: none
+  expect_near(r[0], {0}, {});
+  expect_near(r[1], {0}, {});
+  r = run_op("BroadcastGradientArgs", {tensor_i({1}, {1}), tensor_i({2}, {1, 1})}, {}, 2);  // all ones: both
+  expect_near(r[0], {2}, {0, 1});
+  expect_near(r[1], {2}, {0, 1});
+  EXPECT_THROW(run_op("BroadcastGradientArgs", {tensor_i({1}, {2}), tensor_i({1}, {3})}, {}, 2), Error);
+}
+
 }  // namespace
 }  // namespace tfprod

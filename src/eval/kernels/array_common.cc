@@ -101,10 +101,14 @@ void copy_elements(const Tensor& src, int64_t si, Tensor& dst, int64_t di, int64
   std::memcpy(dst.data.data() + di * size, src.data.data() + si * size, static_cast<std::size_t>(count * size));
 }
 
+void remap_into(const Tensor& src, Tensor& out, const Offsets& offsets, const Tensor* fill) {
+  if (out.num_elements() == 0) return;
+  with_element_type(src.dtype, [&](auto v) { remap_typed<decltype(v)>(src, out, out.shape, offsets, fill); });
+}
+
 Tensor remap(const Tensor& src, const Shape& out_shape, const Offsets& offsets, const Tensor* fill) {
   Tensor out = make_tensor(src.dtype, out_shape);
-  if (out.num_elements() == 0) return out;
-  with_element_type(src.dtype, [&](auto v) { remap_typed<decltype(v)>(src, out, out_shape, offsets, fill); });
+  remap_into(src, out, offsets, fill);
   return out;
 }
 

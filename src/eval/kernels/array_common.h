@@ -25,17 +25,22 @@ void copy_elements(const Tensor& src, int64_t si, Tensor& dst, int64_t di, int64
 // offsets[d] has out_shape[d] entries.
 using Offsets = std::vector<std::vector<int64_t>>;
 Tensor remap(const Tensor& src, const Shape& out_shape, const Offsets& offsets, const Tensor* fill = nullptr);
+// The same into an allocated output of src's dtype.
+void remap_into(const Tensor& src, Tensor& out, const Offsets& offsets, const Tensor* fill = nullptr);
 
-// remap with offsets[d][i] = offset(d, i); builds no tables for an empty output.
+// remap with offsets[d][i] = offset(d, i). The output is allocated (and its
+// size checked) before the tables are built; none are built when it is empty.
 template <class F>
 Tensor remap_by(const Tensor& src, const Shape& out_shape, F&& offset, const Tensor* fill = nullptr) {
-  if (num_elements(out_shape) == 0) return make_tensor(src.dtype, out_shape);
+  Tensor out = make_tensor(src.dtype, out_shape);
+  if (out.num_elements() == 0) return out;
   Offsets offsets(out_shape.size());
   for (std::size_t d = 0; d < out_shape.size(); ++d) {
     offsets[d].resize(static_cast<std::size_t>(out_shape[d]));
     for (int64_t i = 0; i < out_shape[d]; ++i) offsets[d][static_cast<std::size_t>(i)] = offset(d, i);
   }
-  return remap(src, out_shape, offsets, fill);
+  remap_into(src, out, offsets, fill);
+  return out;
 }
 
 // A scalar integer input (0-D, or 1-D of one element).

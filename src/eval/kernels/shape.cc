@@ -1,5 +1,5 @@
 // Family: shape. Shape, ShapeN, Size, Rank, Reshape, Squeeze, ExpandDims,
-// Fill, Range, LinSpace, BroadcastTo, BroadcastArgs. Moves are dtype-agnostic
+// Fill, Range, LinSpace, BroadcastTo, BroadcastArgs, BroadcastGradientArgs. Moves are dtype-agnostic
 // (DT_STRING included); Range and LinSpace compute as TF's CPU kernels do.
 #include <cmath>
 #include <limits>
@@ -234,6 +234,30 @@ void broadcast_args(KernelContext& ctx) {
   ctx.set_output(0, int_tensor(ctx, ctx.input(0).dtype, {static_cast<int64_t>(rank)}, out));
 }
 
+// The axes each input's gradient is summed over (TF's BCast with its
+// default dimension folding: equal shapes reduce nothing; a dimension where
+// every input is 1 is reduced for all).
+void broadcast_gradient_args(KernelContext& ctx) {
+  const std::vector<int64_t> a = ints_arg(ctx, 0, "s0"), b = ints_arg(ctx, 1, "s1");
+  std::vector<int64_t> ra, rb;
+  if (a != b) {
+    const std::size_t rank = std::max(a.size(), b.size());
+    for (std::size_t k = 0; k < rank; ++k) {
+      const std::size_t back = rank - 1 - k;
+      const int64_t x = back < a.size() ? a[a.size() - 1 - back] : 1;
+      const int64_t y = back < b.size() ? b[b.size() - 1 - back] : 1;
+      if (x != y && x != 1 && y != 1)
+        ctx.fail("incompatible shapes: {} vs. {}", shape_string(Shape(a.begin(), a.end())),
+                 shape_string(Shape(b.begin(), b.end())));
+      if (x == 1) ra.push_back(static_cast<int64_t>(k));
+      if (y == 1) rb.push_back(static_cast<int64_t>(k));
+    }
+  }
+  const DataType t = ctx.input(0).dtype;
+  ctx.set_output(0, int_tensor(ctx, t, {static_cast<int64_t>(ra.size())}, ra));
+  ctx.set_output(1, int_tensor(ctx, t, {static_cast<int64_t>(rb.size())}, rb));
+}
+
 }  // namespace
 
 void register_shape(KernelTable& t) {
@@ -249,6 +273,7 @@ void register_shape(KernelTable& t) {
   t["LinSpace"] = {lin_space};
   t["BroadcastTo"] = {broadcast_to};
   t["BroadcastArgs"] = {broadcast_args};
+  t["BroadcastGradientArgs"] = {broadcast_gradient_args};
 }
 
 }  // namespace tfprod::eval
