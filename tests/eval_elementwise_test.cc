@@ -164,6 +164,11 @@ TEST(EvalElementwise, ComparisonsGiveBool) {
   expect_near(run_op1("NotEqual", {tensor_f({1}, {nan}), tensor_f({1}, {nan})}), {1}, {1});
   expect_near(run_op1("Equal", {tensor_b({3}, {true, false, true}), tensor_b({}, {true})}), {3}, {1, 0, 1});
   expect_near(run_op1("Less", {tensor_f({2}, {1.5f, 3}, DT_HALF), tensor_f({2}, {2, 2}, DT_HALF)}), {2}, {1, 0});
+  // incompatible_shape_error = false: a scalar "not equal" instead of an error.
+  const std::vector<Tensor> bad = {tensor_f({2}, {1, 2}), tensor_f({3}, {1, 2, 3})};
+  expect_near(run_op1("Equal", bad, {attr_bool("incompatible_shape_error", false)}), {}, {0});
+  expect_near(run_op1("NotEqual", bad, {attr_bool("incompatible_shape_error", false)}), {}, {1});
+  EXPECT_THROW(run_op1("Equal", bad), Error);
   Tensor s = eval::make_tensor(tensorflow::DT_STRING, {2});
   s.strings = {"a", "b"};
   Tensor t = eval::make_tensor(tensorflow::DT_STRING, {});

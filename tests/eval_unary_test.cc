@@ -38,6 +38,11 @@ TEST(EvalUnary, SmoothActivations) {
               {2.061153622438558e-09, 0.6931471805599453, 1.3132616875182228, 20}, 1e-6);
   expect_near(run_op1("Softsign", {tensor_f({2}, {-3, 1})}), {2}, {-0.75, 0.5});
   expect_near(run_op1("Softplus", {tensor_d({1}, {40})}), {1}, {40}, 1e-12);
+  // Half uses half's own threshold (log(2^-10) + 2 = -4.93): x = 5 passes through
+  // (float math would give log(e^5 + 1) = 5.0067, i.e. 5.0078 in half).
+  Tensor h = run_op1("Softplus", {tensor_f({1}, {5}, DT_HALF)});
+  EXPECT_EQ(h.dtype, DT_HALF);
+  expect_near(h, {1}, {5}, 0);
 }
 
 TEST(EvalUnary, MathFunctions) {

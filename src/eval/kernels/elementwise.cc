@@ -216,7 +216,18 @@ void binary(KernelContext& ctx) {
   const Tensor& y = ctx.input(1);
   if (x.dtype != y.dtype) ctx.fail("operands have different dtypes {} and {}", dtype_name(x.dtype), dtype_name(y.dtype));
   Broadcast bc;
-  if (auto error = plan_broadcast({x.shape, y.shape}, &bc)) ctx.fail("{}", *error);
+  if (auto error = plan_broadcast({x.shape, y.shape}, &bc)) {
+    // Equal / NotEqual with incompatible_shape_error = false: a scalar answer.
+    if constexpr (Op::kString && Op::kCompare) {
+      if (!ctx.attr_bool("incompatible_shape_error", true)) {
+        Tensor out = make_tensor(tensorflow::DT_BOOL, {});
+        values<uint8_t>(out)[0] = Op{}(0, 1);
+        ctx.set_output(0, std::move(out));
+        return;
+      }
+    }
+    ctx.fail("{}", *error);
+  }
   const DataType dtype = x.dtype;
   const DataType out_dtype = Op::kCompare ? tensorflow::DT_BOOL : dtype;
   Tensor out;
