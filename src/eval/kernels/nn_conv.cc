@@ -17,7 +17,6 @@
 //
 // DepthwiseConv2dNative, filter f[kh, kw, c, m]:
 //   y[n, oh, ow, c*m + k] = sum_{i,j} x[n, oh*sh + i*dh - ph, ow*sw + j*dw - pw, c] * f[i, j, c, k]
-#include <Eigen/Dense>
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -28,13 +27,6 @@ namespace tfprod::eval {
 namespace {
 
 using nn::Window;
-
-template <class T>
-using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T>
-using StridedMap = Eigen::Map<RowMat<T>, 0, Eigen::OuterStride<>>;
-template <class T>
-using ConstStridedMap = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
 
 struct ConvGeom {
   int64_t n = 1, c_in = 1, c_out = 1, groups = 1;
@@ -127,33 +119,39 @@ void col2im(const ConvGeom& g, const T* cols, int64_t p0, int64_t p1, int64_t c0
   }
 }
 
-// Output positions per im2col chunk: about 1 MiB of patches.
+// A per-thread im2col buffer of at least n elements, kept between calls
+// (fresh large allocations would cost a page fault per 4 KiB on every run).
+template <class T>
+T* scratch(std::size_t n) {
+  thread_local std::vector<T> buffer;
+  if (buffer.size() < n) buffer.resize(n);
+  return buffer.data();
+}
+
+// Output positions per im2col chunk: about 4 MiB of patches (fewer chunks
+// means fewer repacks of the filter inside the GEMM).
 int64_t chunk_rows(const ConvGeom& g, std::size_t elem) {
-  return std::max<int64_t>(16, static_cast<int64_t>((1u << 20) / elem) / std::max<int64_t>(1, g.kdim()));
+  return std::max<int64_t>(16, static_cast<int64_t>((4u << 20) / elem) / std::max<int64_t>(1, g.kdim()));
 }
 
 template <class T>
 void conv_forward(const ConvGeom& g, const T* x, const T* f, T* y) {
   const int64_t K = g.kdim(), cog = g.c_out / g.groups, P = g.out_sp();
   if (g.pointwise()) {
-    Eigen::Map<const RowMat<T>> xm(x, g.n * P, K);
-    Eigen::Map<const RowMat<T>> fm(f, K, g.c_out);
-    Eigen::Map<RowMat<T>>(y, g.n * P, g.c_out).noalias() = xm * fm;
+    nn::gemm(false, false, g.n * P, g.c_out, K, x, K, f, g.c_out, y, g.c_out);
     return;
   }
   const int64_t chunk = std::min(P, chunk_rows(g, sizeof(T)));
-  std::vector<T> cols(static_cast<std::size_t>(chunk * K));
+  T* cols = scratch<T>(static_cast<std::size_t>(chunk * K));
   for (int64_t n = 0; n < g.n; ++n) {
     const T* xn = x + n * g.in_sp() * g.c_in;
     T* yn = y + n * P * g.c_out;
     for (int64_t p0 = 0; p0 < P; p0 += chunk) {
       const int64_t rows = std::min(chunk, P - p0);
       for (int64_t gi = 0; gi < g.groups; ++gi) {
-        im2col(g, xn, p0, p0 + rows, gi * g.cg(), cols.data());
-        Eigen::Map<const RowMat<T>> cm(cols.data(), rows, K);
-        ConstStridedMap<T> fm(f + gi * cog, K, cog, Eigen::OuterStride<>(g.c_out));
-        StridedMap<T> ym(yn + p0 * g.c_out + gi * cog, rows, cog, Eigen::OuterStride<>(g.c_out));
-        ym.noalias() = cm * fm;
+        im2col(g, xn, p0, p0 + rows, gi * g.cg(), cols);
+        nn::gemm(false, false, rows, cog, K, cols, K, f + gi * cog, g.c_out, yn + p0 * g.c_out + gi * cog,
+                 g.c_out);
       }
     }
   }
@@ -163,18 +161,17 @@ template <class T>
 void conv_backprop_input(const ConvGeom& g, const T* dy, const T* f, T* dx) {
   const int64_t K = g.kdim(), cog = g.c_out / g.groups, P = g.out_sp();
   const int64_t chunk = std::min(P, chunk_rows(g, sizeof(T)));
-  std::vector<T> cols(static_cast<std::size_t>(chunk * K));
+  T* cols = scratch<T>(static_cast<std::size_t>(chunk * K));
   for (int64_t n = 0; n < g.n; ++n) {
     const T* dyn = dy + n * P * g.c_out;
     T* dxn = dx + n * g.in_sp() * g.c_in;
     for (int64_t p0 = 0; p0 < P; p0 += chunk) {
       const int64_t rows = std::min(chunk, P - p0);
       for (int64_t gi = 0; gi < g.groups; ++gi) {
-        Eigen::Map<RowMat<T>> cm(cols.data(), rows, K);
-        ConstStridedMap<T> fm(f + gi * cog, K, cog, Eigen::OuterStride<>(g.c_out));
-        ConstStridedMap<T> dym(dyn + p0 * g.c_out + gi * cog, rows, cog, Eigen::OuterStride<>(g.c_out));
-        cm.noalias() = dym * fm.transpose();
-        col2im(g, cols.data(), p0, p0 + rows, gi * g.cg(), dxn);
+        // cols[rows, K] = dy[rows, cog] * F_g[K, cog]^T
+        nn::gemm(false, true, rows, K, cog, dyn + p0 * g.c_out + gi * cog, g.c_out, f + gi * cog, g.c_out,
+                 cols, K);
+        col2im(g, cols, p0, p0 + rows, gi * g.cg(), dxn);
       }
     }
   }
@@ -189,8 +186,9 @@ void conv_nd(KernelContext& ctx, std::size_t spatial) {
     ctx.fail("input and filter must have rank {}, got {} and {}", rank, shape_string(xin.shape),
              shape_string(fin.shape));
   const bool first = nn::channels_first(ctx, spatial == 2 ? "NHWC" : "NDHWC");
-  const Tensor x = first ? nn::to_channels_last(nn::widen(xin)) : nn::widen(xin);
-  const Tensor f = nn::widen(fin);
+  Tensor xs, fs;
+  const Tensor& x = first ? (xs = nn::to_channels_last(nn::widen(xin))) : nn::widen_ref(xin, xs);
+  const Tensor& f = nn::widen_ref(fin, fs);
   ConvGeom g;
   g.n = x.shape[0];
   g.c_in = x.shape[rank - 1];

@@ -39,9 +39,22 @@ void dispatch_float(const KernelContext& ctx, DataType dtype, F&& f) {
 
 // Widens half/bf16 to float32 (a copy otherwise); narrows back to `dtype`.
 inline Tensor widen(const Tensor& t) { return to_float32(t); }
+// `t` itself, or its float32 widening held in `storage` (no copy for float/double).
+inline const Tensor& widen_ref(const Tensor& t, Tensor& storage) {
+  if (!is_reduced_float(t.dtype)) return t;
+  storage = to_float32(t);
+  return storage;
+}
 inline Tensor narrow(Tensor t, DataType dtype) {
   return is_reduced_float(dtype) ? from_float32(t, dtype) : t;
 }
+
+// Row-major C[m, n] = op(A) * op(B), op(X) = transpose ? X^T : X, with row
+// strides lda, ldb, ldc (nn_gemm.cc: Eigen, AVX2 + FMA when the CPU has it).
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+          float* c, int64_t ldc);
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b,
+          int64_t ldb, double* c, int64_t ldc);
 
 // "NHWC"/"NDHWC"/"NWC" (channels last) or "NCHW"/"NCDHW" (channels first).
 bool channels_first(const KernelContext& ctx, const std::string& fallback = "NHWC");

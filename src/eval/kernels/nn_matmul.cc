@@ -8,6 +8,7 @@
 // Half and bfloat16 are widened to float32; products use Eigen's GEMM.
 #include <Eigen/Dense>
 #include <algorithm>
+#include <type_traits>
 
 #include "eval/kernels/nn_internal.h"
 
@@ -32,14 +33,18 @@ void dispatch_gemm(const KernelContext& ctx, DataType dtype, F&& f) {
 // c = op(a) * op(b); a is stored [ar, ac], b [br, bc] (row-major).
 template <class T>
 void gemm(const T* a, int64_t ar, int64_t ac, bool ta, const T* b, int64_t br, int64_t bc, bool tb, T* c) {
-  Eigen::Map<const RowMat<T>> am(a, ar, ac);
-  Eigen::Map<const RowMat<T>> bm(b, br, bc);
-  const int64_t m = ta ? ac : ar, n = tb ? br : bc;
-  Eigen::Map<RowMat<T>> cm(c, m, n);
-  if (!ta && !tb) cm.noalias() = am * bm;
-  else if (ta && !tb) cm.noalias() = am.transpose() * bm;
-  else if (!ta && tb) cm.noalias() = am * bm.transpose();
-  else cm.noalias() = am.transpose() * bm.transpose();
+  const int64_t m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
+  if constexpr (std::is_floating_point_v<T>) {
+    nn::gemm(ta, tb, m, n, k, a, ac, b, bc, c, n);
+  } else {
+    Eigen::Map<const RowMat<T>> am(a, ar, ac);
+    Eigen::Map<const RowMat<T>> bm(b, br, bc);
+    Eigen::Map<RowMat<T>> cm(c, m, n);
+    if (!ta && !tb) cm.noalias() = am * bm;
+    else if (ta && !tb) cm.noalias() = am.transpose() * bm;
+    else if (!ta && tb) cm.noalias() = am * bm.transpose();
+    else cm.noalias() = am.transpose() * bm.transpose();
+  }
 }
 
 void matmul(KernelContext& ctx) {
@@ -52,7 +57,8 @@ void matmul(KernelContext& ctx) {
   const int64_t m = ta ? ain.shape[1] : ain.shape[0], k = ta ? ain.shape[0] : ain.shape[1];
   const int64_t kb = tb ? bin.shape[1] : bin.shape[0], n = tb ? bin.shape[0] : bin.shape[1];
   if (k != kb) ctx.fail("inner dimensions differ: {} and {} (shapes {}, {})", k, kb, shape_string(ain.shape), shape_string(bin.shape));
-  const Tensor a = nn::widen(ain), b = nn::widen(bin);
+  Tensor as, bs;
+  const Tensor &a = nn::widen_ref(ain, as), &b = nn::widen_ref(bin, bs);
   Tensor c = make_tensor(a.dtype, {m, n});
   dispatch_gemm(ctx, ain.dtype, [&](auto v) {
     using T = decltype(v);
@@ -86,7 +92,8 @@ void batch_matmul(KernelContext& ctx, bool broadcast) {
   Shape out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);
-  const Tensor x = nn::widen(xin), y = nn::widen(yin);
+  Tensor xs_, ys_;
+  const Tensor &x = nn::widen_ref(xin, xs_), &y = nn::widen_ref(yin, ys_);
   const DataType out_dtype = ctx.attr_type("Tout", xin.dtype);
   if (out_dtype != xin.dtype) ctx.unsupported_attr("Tout", dtype_name(out_dtype));
   Tensor z = make_tensor(x.dtype, out_shape);
