@@ -103,5 +103,6 @@ void register_array(KernelTable& table);        // slicing, Concat, Split, Pack,
 void register_nn(KernelTable& table);           // conv, matmul, pooling, normalization, softmax
 void register_image(KernelTable& table);        // resize, SpaceToBatchND, BatchToSpaceND
 void register_control(KernelTable& table);      // Placeholder, Const, Identity, Switch, Merge, NoOp, random, Dequantize
+void register_recurrent(KernelTable& table);    // BlockLSTM
 
 }  // namespace tfprod::eval

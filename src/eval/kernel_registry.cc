@@ -19,6 +19,7 @@ const KernelTable& kernel_table() {
     register_array(t);
     register_nn(t);
     register_image(t);
+    register_recurrent(t);
     return t;
   }();
   return table;

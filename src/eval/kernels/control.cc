@@ -77,7 +77,8 @@ void cast_op(KernelContext& ctx) {
   ctx.set_output(0, cast(ctx.input(0), to));
 }
 
-// MIN_COMBINED / MIN_FIRST: min + (q - lowest) * (max - min) / (highest - lowest).
+// MIN_COMBINED: min + (q - lowest) * (max - min) / (highest - lowest);
+// MIN_FIRST: the same with min rounded to a multiple of the step.
 // SCALED: q * max(max / highest, min / lowest).
 void dequantize(KernelContext& ctx) {
   const Tensor& q = ctx.input(0);
@@ -106,9 +107,21 @@ void dequantize(KernelContext& ctx) {
       default: return values<int32_t>(q)[i];
     }
   };
-  if (mode == "MIN_COMBINED" || mode == "MIN_FIRST") {
+  if (mode == "MIN_COMBINED") {
     const double scale = (max - min) / (highest - lowest);
     for (std::size_t i = 0; i < dst.size(); ++i) dst[i] = static_cast<float>(min + (raw(i) - lowest) * scale);
+  } else if (mode == "MIN_FIRST") {
+    // TF's QuantizedToFloat: the same step, but min snapped to a whole number
+    // of steps (the step taken as a float first).
+    if (min == max) {
+      for (float& v : dst) v = static_cast<float>(min);
+    } else {
+      const double step = (max - min) / (highest - lowest);
+      const double step_f = static_cast<float>(step);
+      const double min_rounded = std::round(min / step_f) * step_f;
+      for (std::size_t i = 0; i < dst.size(); ++i)
+        dst[i] = static_cast<float>(min_rounded + (raw(i) - lowest) * step);
+    }
   } else if (mode == "SCALED") {
     const double low = narrow ? lowest + 1 : lowest;
     const double scale = std::max(max / highest, min / low);

@@ -1,0 +1,156 @@
+// fold_constants (see the header for the policy).
+//
+//   Const a --\                         Const a --\
+//              Add --> Relu       =>               (removed)
+//   Const b --/                         Const Add --> Relu
+//
+// Constness flows in topological order: a node is constant when its kernel is
+// deterministic and every data and control input is constant. A constant
+// node read by a non-constant node (or named in `keep`... as an output it
+// stays Const under its own name) becomes a Const holding its value; a node
+// with several consumed outputs gets one Const per output, named
+// "<node>/_folded_<port>". Constant nodes nobody reads any more are removed.
+#include "tfprod/fold_constants.h"
+
+#include <random>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "eval/kernel.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/error.h"
+
+namespace tfprod {
+
+namespace {
+
+// Ops never folded even when their inputs are constant.
+bool never_fold(const Node& n) {
+  static const std::unordered_set<std::string> ops = {
+      "Placeholder", "PlaceholderV2", "PlaceholderWithDefault", "Switch", "RefSwitch", "Merge", "RefMerge",
+      "Enter", "Exit", "NextIteration", "LoopCond", "NoOp", "Assert", "Print", "CheckNumerics"};
+  return ops.count(n.op) > 0;
+}
+
+uint64_t bytes_of(const std::vector<Tensor>& outputs) {
+  uint64_t total = 0;
+  for (const auto& t : outputs) {
+    total += t.data.size();
+    for (const auto& s : t.strings) total += s.size();
+  }
+  return total;
+}
+
+void make_const(Node& node, Tensor value) {
+  node.op = "Const";
+  node.inputs.clear();
+  node.control_inputs.clear();
+  node.attrs().Clear();
+  node.set_attr("dtype").set_type(value.dtype);
+  tensor_to_proto(std::move(value), node.set_attr("value").mutable_tensor());
+}
+
+}  // namespace
+
+FoldReport fold_constants(Graph& graph, const FoldOptions& options) {
+  FoldReport report;
+  const std::unordered_set<std::string> keep(options.keep.begin(), options.keep.end());
+  std::unordered_map<const Node*, std::vector<Tensor>> values;  // constant nodes' outputs
+  std::mt19937_64 rng(0);
+  std::unordered_set<const Node*> had_readers;
+  for (const auto& [node, uses] : graph.uses()) had_readers.insert(node);
+
+  for (Node* n : graph.topological_order()) {
+    bool inputs_constant = true;
+    for (const auto& in : n->inputs) inputs_constant = inputs_constant && values.count(in.node);
+    for (const Node* c : n->control_inputs) inputs_constant = inputs_constant && values.count(c);
+    if (!inputs_constant || never_fold(*n)) continue;
+    const eval::KernelDef* kernel = eval::find_kernel(n->op);
+    if (!kernel) {
+      report.warnings.push_back(fmt::format("{} (op {}): no kernel, kept", n->name(), n->op));
+      continue;
+    }
+    if (kernel->random || kernel->stateful) continue;
+    std::vector<const Tensor*> inputs;
+    for (const auto& in : n->inputs) {
+      const auto& outs = values[in.node];
+      if (static_cast<std::size_t>(in.index) >= outs.size()) {
+        inputs_constant = false;
+        break;
+      }
+      inputs.push_back(&outs[static_cast<std::size_t>(in.index)]);
+    }
+    if (!inputs_constant) continue;
+    eval::KernelContext ctx(*n, std::move(inputs), &rng);
+    try {
+      kernel->fn(ctx);
+    } catch (const Error& e) {
+      report.warnings.push_back(fmt::format("{}: kept: {}", n->name(), e.what()));
+      continue;
+    }
+    bool dead = false;
+    for (bool d : ctx.dead()) dead = dead || d;
+    if (dead || ctx.used_random()) continue;
+    if (n->op != "Const" && bytes_of(ctx.outputs()) > options.max_output_bytes) {
+      report.warnings.push_back(fmt::format("{} (op {}): output of {} bytes is over the fold cap, kept", n->name(),
+                                            n->op, bytes_of(ctx.outputs())));
+      continue;
+    }
+    values[n] = std::move(ctx.outputs());
+  }
+
+  // Which outputs of constant nodes are read by non-constant nodes.
+  std::unordered_map<const Node*, std::unordered_set<int>> needed;
+  for (Node* n : graph.nodes()) {
+    if (values.count(n)) continue;
+    for (const auto& in : n->inputs)
+      if (values.count(in.node)) needed[in.node].insert(in.index);
+  }
+
+  // Replace. Work on the decisions first so a failure leaves the graph intact.
+  struct Replacement {
+    Node* node;
+    std::vector<int> ports;
+  };
+  std::vector<Replacement> plan;
+  for (Node* n : graph.nodes()) {
+    if (!values.count(n) || n->op == "Const") continue;
+    auto it = needed.find(n);
+    std::vector<int> ports;
+    if (it != needed.end()) ports.assign(it->second.begin(), it->second.end());
+    if (keep.count(n->name()) && ports.empty()) ports.push_back(0);
+    std::sort(ports.begin(), ports.end());
+    if (!ports.empty()) plan.push_back({n, ports});
+  }
+  for (auto& [node, ports] : plan) {
+    auto& outs = values[node];
+    if (ports.size() == 1 && ports[0] == 0) {
+      make_const(*node, outs[0]);
+    } else {
+      for (int port : ports) {
+        Node& c = graph.add_node(fmt::format("{}/_folded_{}", node->name(), port), "Const");
+        c.device = node->device;
+        make_const(c, outs[static_cast<std::size_t>(port)]);
+        for (Node* consumer : graph.nodes())
+          for (auto& in : consumer->inputs)
+            if (in.node == node && in.index == port && !values.count(consumer)) in = {&c, 0};
+      }
+    }
+    report.folded.push_back(node->name());
+  }
+
+  // Remove constant nodes that had readers before and have none now (repeat:
+  // a removal can free its inputs). Sinks the graph had anyway stay.
+  while (true) {
+    auto uses = graph.uses();
+    std::unordered_set<const Node*> doomed;
+    for (Node* n : graph.nodes())
+      if (values.count(n) && had_readers.count(n) && !uses.count(n) && !keep.count(n->name())) doomed.insert(n);
+    if (doomed.empty()) break;
+    for (const Node* d : doomed) report.removed.push_back(d->name());
+    graph.remove_nodes([&](const Node& n) { return doomed.count(&n) > 0; });
+  }
+  return report;
+}
+
+}  // namespace tfprod

@@ -1,0 +1,67 @@
+// `tfprod run`: the CLI contract scripts rely on, and half_plus_two exactly.
+#include <gtest/gtest.h>
+
+#include "eval_test_support.h"
+#include "test_support.h"
+#include "tfprod/error.h"
+#include "tfprod/npy.h"
+
+namespace tfprod {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(RunCli, HalfPlusTwoIsExact) {
+  TFPROD_REQUIRE_CORPUS();
+  fs::path dir = test::scratch_dir();
+  write_npy(dir / "x.npy", test::tensor_f({4, 1}, {1, 2, 5, -3.5f}));
+  auto r = test::run(test::tool("tfprod").string() + " run " +
+                     (test::corpus_dir() / "tfserving_half_plus_two_tf1/00000123").string() + " --input x=" +
+                     (dir / "x.npy").string() + " --output y --output y2:0 --out-dir " + (dir / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Tensor y = read_npy(dir / "out/y.npy");
+  EXPECT_EQ(y.dtype, tensorflow::DT_FLOAT);
+  EXPECT_EQ(y.shape, (Shape{4, 1}));
+  EXPECT_EQ(test::to_doubles(y), (std::vector<double>{2.5, 3.0, 4.5, 0.25}));
+  Tensor y2 = read_npy(dir / "out/y2:0.npy");
+  EXPECT_EQ(test::to_doubles(y2), (std::vector<double>{3.5, 4.0, 5.5, 1.25}));  // 0.5x + 3
+}
+
+TEST(RunCli, OutputNamesWithSlashesAndErrors) {
+  TFPROD_REQUIRE_CORPUS();
+  fs::path dir = test::scratch_dir();
+  write_npy(dir / "in.npy", test::tensor_f({1, 2}, {1, 0}));
+  auto r = test::run(test::tool("tfprod").string() + " run " +
+                     (test::corpus_dir() / "tflearn_and_gate/frozen_model.pb").string() + " --input input/X=" +
+                     (dir / "in.npy").string() + " --output output/Sigmoid --out-dir " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Tensor y = read_npy(dir / "output_Sigmoid.npy");
+  EXPECT_EQ(y.shape, (Shape{1, 1}));
+  EXPECT_LT(test::to_doubles(y)[0], 0.5) << "1 AND 0 is false";
+
+  r = test::run(test::tool("tfprod").string() + " run " +
+                (test::corpus_dir() / "tflearn_and_gate/frozen_model.pb").string() + " --output output/Sigmoid --out-dir " +
+                dir.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("node 'input/X' (op Placeholder): placeholder is not fed"), std::string::npos) << r.output;
+}
+
+TEST(Npy, RoundTripsAndRefusesGarbage) {
+  fs::path dir = test::scratch_dir();
+  Tensor t = test::tensor_i({2, 3}, {1, -2, 3, 4, 5, -6}, tensorflow::DT_INT64);
+  write_npy(dir / "a.npy", t);
+  Tensor back = read_npy(dir / "a.npy");
+  EXPECT_EQ(back.dtype, tensorflow::DT_INT64);
+  EXPECT_EQ(back.shape, t.shape);
+  EXPECT_TRUE(back.data == t.data);
+  write_npy(dir / "s.npy", test::tensor_f({}, {7}));
+  EXPECT_EQ(read_npy(dir / "s.npy").shape, Shape{});
+  std::string bytes = "not numpy at all";
+  std::FILE* f = std::fopen((dir / "bad.npy").c_str(), "wb");
+  std::fwrite(bytes.data(), 1, bytes.size(), f);
+  std::fclose(f);
+  EXPECT_THROW(read_npy(dir / "bad.npy"), Error);
+}
+
+}  // namespace
+}  // namespace tfprod
