@@ -14,7 +14,12 @@ namespace tfprod {
 
 struct FoldOptions {
   uint64_t max_output_bytes = uint64_t{64} << 20;
-  std::vector<std::string> keep;  // nodes never replaced (e.g. the graph's outputs keep their op)
+  std::vector<std::string> keep;  // nodes never removed (the graph's inputs and outputs)
+  // When every placeholder the graph reads has a fully known shape, Shape,
+  // ShapeN, Size and Rank of non-constant tensors become Consts too (with a
+  // control edge from the tensor's node, as TF does): their values are found
+  // by one evaluation on zero inputs.
+  bool fold_shapes = false;
 };
 
 struct FoldReport {

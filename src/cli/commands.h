@@ -14,5 +14,7 @@ void add_freeze_command(CLI::App& app, std::function<int()>* action);
 void add_example_command(CLI::App& app, std::function<int()>* action);
 void add_inspect_command(CLI::App& app, std::function<int()>* action);
 void add_run_command(CLI::App& app, std::function<int()>* action);
+void add_transform_command(CLI::App& app, std::function<int()>* action);
+void add_summarize_command(CLI::App& app, std::function<int()>* action);
 
 }  // namespace tfprod::cli

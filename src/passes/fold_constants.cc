@@ -12,6 +12,7 @@
 // "<node>/_folded_<port>". Constant nodes nobody reads any more are removed.
 #include "tfprod/fold_constants.h"
 
+#include <map>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
@@ -19,6 +20,7 @@
 #include "eval/kernel.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tfprod/error.h"
+#include "tfprod/eval.h"
 
 namespace tfprod {
 
@@ -50,6 +52,78 @@ void make_const(Node& node, Tensor value) {
   tensor_to_proto(std::move(value), node.set_attr("value").mutable_tensor());
 }
 
+// Ops whose output shape depends on input values: shapes found on zero
+// inputs would not hold for real ones.
+bool value_dependent_shape(const std::string& op) {
+  static const std::unordered_set<std::string> ops = {
+      "Where", "Unique", "UniqueV2", "NonMaxSuppression", "NonMaxSuppressionV2", "NonMaxSuppressionV3",
+      "NonMaxSuppressionV4", "NonMaxSuppressionV5", "DynamicPartition", "DynamicStitch", "Bincount"};
+  return ops.count(op) > 0;
+}
+
+// Shape / ShapeN / Size / Rank whose shapes are fully known from the
+// placeholders: their values, computed on zero inputs, and the node each
+// read (which gets a control edge to the Const that replaces it).
+void fold_static_shapes(Graph& graph, std::unordered_map<const Node*, std::vector<Tensor>>& values,
+                        std::unordered_map<const Node*, const Node*>& controls, FoldReport& report) {
+  static const std::unordered_set<std::string> shape_ops = {"Shape", "ShapeN", "Size", "Rank"};
+  std::vector<const Node*> candidates;
+  std::map<std::string, Tensor> zeros;
+  for (const Node* n : graph.nodes()) {
+    if (!shape_ops.count(n->op) || n->inputs.empty()) continue;
+    bool all_const = true;
+    for (const auto& in : n->inputs) all_const = all_const && in.node->op == "Const";
+    if (all_const) continue;
+    bool ok = true;
+    std::vector<const Node*> placeholders;
+    for (const Node* a : ancestors({n})) {
+      if (value_dependent_shape(a->op)) ok = false;
+      if (a->op != "Placeholder") continue;
+      const auto* dtype = a->attr("dtype");
+      const auto* shape = a->attr("shape");
+      if (!dtype || !shape || !shape->has_shape() || shape->shape().unknown_rank()) {
+        ok = false;
+        continue;
+      }
+      Shape s = shape_from_proto(shape->shape());
+      for (int64_t d : s) ok = ok && d >= 0;
+      if (ok && !zeros.count(a->name())) {
+        Tensor z;
+        z.dtype = dtype->type();
+        z.shape = s;
+        if (dtype_size(z.dtype) == 0) {
+          ok = false;
+          continue;
+        }
+        z.data.assign(static_cast<std::size_t>(num_elements(s)) * dtype_size(z.dtype), '\0');
+        zeros[a->name()] = std::move(z);
+      }
+    }
+    if (ok) candidates.push_back(n);
+  }
+  if (candidates.empty()) return;
+  std::vector<std::pair<std::string, Tensor>> feeds(zeros.begin(), zeros.end());
+  std::vector<std::string> fetches;
+  for (const Node* c : candidates) {
+    const int ports = c->op == "ShapeN" ? static_cast<int>(c->inputs.size()) : 1;
+    for (int p = 0; p < ports; ++p) fetches.push_back(TensorRef{c->name(), p, false}.str());
+  }
+  std::vector<Tensor> results;
+  try {
+    results = Evaluator(graph).run(feeds, fetches);
+  } catch (const Error& e) {
+    report.warnings.push_back(fmt::format("shapes not folded: evaluating them failed: {}", e.what()));
+    return;
+  }
+  std::size_t k = 0;
+  for (const Node* c : candidates) {
+    const std::size_t ports = c->op == "ShapeN" ? c->inputs.size() : 1;
+    auto& out = values[c];
+    for (std::size_t p = 0; p < ports; ++p) out.push_back(std::move(results[k++]));
+    controls[c] = c->inputs[0].node;
+  }
+}
+
 }  // namespace
 
 FoldReport fold_constants(Graph& graph, const FoldOptions& options) {
@@ -59,8 +133,11 @@ FoldReport fold_constants(Graph& graph, const FoldOptions& options) {
   std::mt19937_64 rng(0);
   std::unordered_set<const Node*> had_readers;
   for (const auto& [node, uses] : graph.uses()) had_readers.insert(node);
+  std::unordered_map<const Node*, const Node*> shape_controls;
+  if (options.fold_shapes) fold_static_shapes(graph, values, shape_controls, report);
 
   for (Node* n : graph.topological_order()) {
+    if (values.count(n)) continue;  // a static shape, already known
     bool inputs_constant = true;
     for (const auto& in : n->inputs) inputs_constant = inputs_constant && values.count(in.node);
     for (const Node* c : n->control_inputs) inputs_constant = inputs_constant && values.count(c);
@@ -124,13 +201,17 @@ FoldReport fold_constants(Graph& graph, const FoldOptions& options) {
   }
   for (auto& [node, ports] : plan) {
     auto& outs = values[node];
+    Node* control = nullptr;
+    if (auto it = shape_controls.find(node); it != shape_controls.end()) control = const_cast<Node*>(it->second);
     if (ports.size() == 1 && ports[0] == 0) {
       make_const(*node, outs[0]);
+      if (control) node->control_inputs.push_back(control);
     } else {
       for (int port : ports) {
         Node& c = graph.add_node(fmt::format("{}/_folded_{}", node->name(), port), "Const");
         c.device = node->device;
         make_const(c, outs[static_cast<std::size_t>(port)]);
+        if (control) c.control_inputs.push_back(control);
         for (Node* consumer : graph.nodes())
           for (auto& in : consumer->inputs)
             if (in.node == node && in.index == port && !values.count(consumer)) in = {&c, 0};

@@ -1,0 +1,27 @@
+// summarize_graph: a drop-in for TensorFlow's summarize_graph tool.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "cli/cli_util.h"
+#include "cli/summarize.h"
+#include "tfprod/model_file.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"summarize_graph (tfprod): inputs, outputs, parameters and ops of a GraphDef"};
+  std::string in_graph, structure = "false";
+  app.add_option("--in_graph", in_graph, "GraphDef file (binary or text)")->required();
+  app.add_option("--print_structure", structure, "List every node")->expected(0, 1)->default_str("false");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  return tfprod::cli::guarded("summarize_graph", [&] {
+    tfprod::ModelFile f = tfprod::load_model_file(in_graph);
+    tfprod::Graph g = tfprod::Graph::from_graphdef(f.model.meta_graphs(0).graph_def(), in_graph);
+    std::fputs(tfprod::cli::summarize(g, in_graph, tfprod::cli::parse_bool("print_structure", structure)).c_str(), stdout);
+    return 0;
+  });
+}

@@ -1,0 +1,33 @@
+// fold_constants as a transform (the folding itself is fold_constants.cc).
+#include "passes/passes.h"
+#include "tfprod/fold_constants.h"
+
+namespace tfprod::passes {
+
+namespace {
+
+void run(Graph& graph, const PassOptions& options, PassContext& context) {
+  FoldOptions fold;
+  fold.max_output_bytes = static_cast<uint64_t>(options.get_int("max_constant_size_in_bytes", 64 << 20));
+  fold.fold_shapes = options.get_bool("fold_shapes", true);
+  for (const auto& o : context.outputs) fold.keep.push_back(std::string(node_of(o)));
+  for (const auto& i : context.inputs) fold.keep.push_back(std::string(node_of(i)));
+  FoldReport report = fold_constants(graph, fold);
+  for (auto& w : report.warnings) context.warnings.push_back("fold_constants: " + w);
+  if (options.get_bool("clear_output_shapes", true))
+    for (Node* n : graph.nodes()) n->remove_attr("_output_shapes");
+}
+
+}  // namespace
+
+PassSpec fold_constants() {
+  return {"fold_constants",
+          "Evaluate nodes whose inputs are all constant and replace them by Consts (never random or stateful ops)",
+          {{"clear_output_shapes", OptionType::kBool, "drop _output_shapes attrs (default true)"},
+           {"max_constant_size_in_bytes", OptionType::kInt, "do not materialise larger outputs (default 64 MiB)"},
+           {"fold_shapes", OptionType::kBool,
+            "replace Shape/Size/Rank of tensors whose shape is fully known (default true)"}},
+          run};
+}
+
+}  // namespace tfprod::passes

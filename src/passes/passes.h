@@ -1,0 +1,36 @@
+// Every transform's spec, one function per pass file (file name = pass name
+// = registry name = the name in a transform string). Listed in order in
+// src/transform/registry.cc.
+#pragma once
+
+#include "tfprod/transform.h"
+
+namespace tfprod::passes {
+
+PassSpec fold_constants();
+PassSpec strip_unused_nodes();
+PassSpec sort_by_execution_order();
+PassSpec fold_batch_norms();
+PassSpec fold_old_batch_norms();
+PassSpec flatten_atrous_conv();
+PassSpec fuse_pad_and_conv();
+PassSpec fuse_resize_and_conv();
+PassSpec fuse_resize_pad_and_conv();
+PassSpec backport_concatv2();
+PassSpec remove_nodes();
+PassSpec remove_attribute();
+PassSpec rename_attribute();
+PassSpec rename_op();
+PassSpec rename_node();
+PassSpec remove_device();
+PassSpec set_device();
+PassSpec remove_control_dependencies();
+PassSpec merge_duplicate_nodes();
+PassSpec obfuscate_names();
+PassSpec quantize_weights();
+PassSpec round_weights();
+PassSpec add_default_attributes();
+PassSpec inline_partitionedcall();
+
+
+}  // namespace tfprod::passes

@@ -1,0 +1,25 @@
+// sort_by_execution_order: reorders the nodes so that every node comes after
+// its inputs (ties keep their original order). No node or edge changes.
+#include "passes/passes.h"
+
+namespace tfprod::passes {
+
+namespace {
+
+void run(Graph& graph, const PassOptions&, PassContext&) {
+  tensorflow::GraphDef def = graph.to_graphdef();
+  std::unordered_map<std::string, int> position;
+  for (int i = 0; i < def.node_size(); ++i) position[def.node(i).name()] = i;
+  tensorflow::GraphDef sorted = def;
+  sorted.clear_node();
+  for (const Node* n : graph.topological_order()) *sorted.add_node() = def.node(position[n->name()]);
+  graph = Graph::from_graphdef(std::move(sorted), graph.source());
+}
+
+}  // namespace
+
+PassSpec sort_by_execution_order() {
+  return {"sort_by_execution_order", "Order nodes so that each comes after its inputs", {}, run};
+}
+
+}  // namespace tfprod::passes

@@ -1,0 +1,76 @@
+#include <algorithm>
+#include <cctype>
+
+#include "tfprod/error.h"
+#include "tfprod/transform.h"
+
+namespace tfprod {
+
+const PassSpec* find_pass(std::string_view name) {
+  for (const auto& p : pass_registry())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::vector<PipelineStep> build_pipeline(const std::vector<TransformCall>& calls) {
+  std::vector<PipelineStep> steps;
+  for (const auto& call : calls) {
+    const PassSpec* pass = find_pass(call.name);
+    if (!pass) {
+      std::vector<std::string> known;
+      for (const auto& p : pass_registry()) known.push_back(p.name);
+      fail("unknown transform '{}'; known transforms: {}", call.name, fmt::join(known, ", "));
+    }
+    PipelineStep step;
+    step.pass = pass;
+    step.options = PassOptions(*pass, call.args);
+    for (const auto& [key, value] : call.args) {
+      if (key != "ignore_errors") continue;
+      std::string v = value;
+      std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+      step.ignore_errors = v == "true" || v == "1" || v == "yes";
+    }
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+namespace {
+
+// The graph's outputs must survive every pass.
+void check_outputs(const Graph& graph, const PassContext& context, const std::string& pass) {
+  for (const auto& out : context.outputs)
+    if (!graph.find(TensorRef::parse(out).node))
+      fail("transform '{}' removed the output node '{}'", pass, TensorRef::parse(out).node);
+}
+
+}  // namespace
+
+std::vector<StepResult> run_pipeline(Graph& graph, const std::vector<PipelineStep>& steps, PassContext& context,
+                                     const PipelineOptions& options) {
+  std::vector<StepResult> results;
+  for (const auto& step : steps) {
+    StepResult r;
+    r.name = step.pass->name;
+    r.nodes_before = graph.size();
+    const std::string source = graph.source();
+    tensorflow::GraphDef snapshot = graph.to_graphdef();
+    try {
+      step.pass->run(graph, step.options, context);
+      validate(graph);
+      check_outputs(graph, context, r.name);
+    } catch (const Error& e) {
+      graph = Graph::from_graphdef(std::move(snapshot), source);
+      if (!step.ignore_errors) fail("transform '{}' failed: {}", r.name, e.what());
+      r.ok = false;
+      r.message = e.what();
+      context.warnings.push_back(fmt::format("transform '{}' failed and was skipped (ignore_errors): {}", r.name, e.what()));
+    }
+    r.nodes_after = graph.size();
+    if (options.after_step) options.after_step(r.name, graph);
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+}  // namespace tfprod

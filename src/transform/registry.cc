@@ -1,0 +1,38 @@
+// The one list of transforms (no static self-registration).
+#include "passes/passes.h"
+
+namespace tfprod {
+
+const std::vector<PassSpec>& pass_registry() {
+  static const std::vector<PassSpec> registry = [] {
+    std::vector<PassSpec> r;
+    r.push_back(passes::strip_unused_nodes());
+    r.push_back(passes::fold_constants());
+    r.push_back(passes::fold_batch_norms());
+    r.push_back(passes::fold_old_batch_norms());
+    r.push_back(passes::sort_by_execution_order());
+    r.push_back(passes::remove_nodes());
+    r.push_back(passes::remove_attribute());
+    r.push_back(passes::rename_attribute());
+    r.push_back(passes::rename_op());
+    r.push_back(passes::rename_node());
+    r.push_back(passes::remove_device());
+    r.push_back(passes::set_device());
+    r.push_back(passes::remove_control_dependencies());
+    r.push_back(passes::merge_duplicate_nodes());
+    r.push_back(passes::backport_concatv2());
+    r.push_back(passes::flatten_atrous_conv());
+    r.push_back(passes::fuse_pad_and_conv());
+    r.push_back(passes::fuse_resize_and_conv());
+    r.push_back(passes::fuse_resize_pad_and_conv());
+    r.push_back(passes::obfuscate_names());
+    r.push_back(passes::quantize_weights());
+    r.push_back(passes::round_weights());
+    r.push_back(passes::add_default_attributes());
+    r.push_back(passes::inline_partitionedcall());
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace tfprod
