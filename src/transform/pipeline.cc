@@ -37,11 +37,12 @@ std::vector<PipelineStep> build_pipeline(const std::vector<TransformCall>& calls
 
 namespace {
 
-// The graph's outputs must survive every pass.
-void check_outputs(const Graph& graph, const PassContext& context, const std::string& pass) {
-  for (const auto& out : context.outputs)
-    if (!graph.find(TensorRef::parse(out).node))
-      fail("transform '{}' removed the output node '{}'", pass, TensorRef::parse(out).node);
+// The outputs the graph has must survive every pass.
+std::vector<std::string> present_outputs(const Graph& graph, const PassContext& context) {
+  std::vector<std::string> out;
+  for (const auto& o : context.outputs)
+    if (graph.find(TensorRef::parse(o).node)) out.push_back(TensorRef::parse(o).node);
+  return out;
 }
 
 }  // namespace
@@ -55,10 +56,12 @@ std::vector<StepResult> run_pipeline(Graph& graph, const std::vector<PipelineSte
     r.nodes_before = graph.size();
     const std::string source = graph.source();
     tensorflow::GraphDef snapshot = graph.to_graphdef();
+    const std::vector<std::string> outputs = present_outputs(graph, context);
     try {
       step.pass->run(graph, step.options, context);
       validate(graph);
-      check_outputs(graph, context, r.name);
+      for (const auto& o : outputs)
+        if (!graph.find(o)) fail("it removed the output node '{}'", o);
     } catch (const Error& e) {
       graph = Graph::from_graphdef(std::move(snapshot), source);
       if (!step.ignore_errors) fail("transform '{}' failed: {}", r.name, e.what());

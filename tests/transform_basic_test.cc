@@ -1,0 +1,72 @@
+// strip_unused_nodes, fold_constants (as a transform) and
+// sort_by_execution_order: structure and numbers.
+#include <gtest/gtest.h>
+
+#include "transform_test_support.h"
+#include "tfprod/error.h"
+#include "tfprod/transform.h"
+
+namespace tfprod {
+namespace {
+
+using test::graph_text;
+
+const char* kNet = R"(
+node { name: "it" op: "IteratorGetNext" attr { key: "output_types" value { list { type: DT_FLOAT type: DT_INT32 } } } }
+node { name: "w" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 3 } dim { size: 2 } } float_val: 0.5 float_val: -1 float_val: 2 float_val: 1 float_val: 0 float_val: 3 } } } }
+node { name: "w/read" op: "Identity" input: "w" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "mm" op: "MatMul" input: "it" input: "w/read" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "shape" op: "Shape" input: "mm" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "two" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape {} float_val: 2 } } } }
+node { name: "fill" op: "Fill" input: "shape" input: "two" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "out" op: "Mul" input: "mm" input: "fill" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "loss" op: "Sum" input: "it:1" input: "dim" attr { key: "T" value { type: DT_INT32 } } }
+node { name: "dim" op: "Const" attr { key: "dtype" value { type: DT_INT32 } }
+       attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape {} int_val: 0 } } } }
+)";
+
+TEST(TransformBasic, StripFoldSortOnASmallNet) {
+  Graph g = test::parse_graph(kNet);
+  Graph cut = test::apply_transforms(g, "strip_unused_nodes(type=float, shape=\"4,3\")", {"it"}, {"out"});
+  EXPECT_EQ(graph_text(cut),
+            "it = Placeholder()\n"
+            "w = Const[DT_FLOAT [3,2]]()\n"
+            "w/read = Identity(w)\n"
+            "mm = MatMul(it, w/read)\n"
+            "shape = Shape(mm)\n"
+            "two = Const[DT_FLOAT []]()\n"
+            "fill = Fill(shape, two)\n"
+            "out = Mul(mm, fill)\n");
+  Graph folded = test::apply_transforms(cut, "fold_constants sort_by_execution_order", {"it"}, {"out"});
+  EXPECT_EQ(graph_text(folded),
+            "it = Placeholder()\n"
+            "w/read = Const[DT_FLOAT [3,2]]()\n"
+            "fill = Const[DT_FLOAT [4,2]]()\n"
+            "mm = MatMul(it, w/read)\n"
+            "out = Mul(mm, fill)\n");
+  auto feeds = test::random_feeds(cut, {"out"});
+  test::expect_same_outputs(cut, folded, {"out"}, feeds);
+}
+
+TEST(TransformBasic, StripAtASecondOutputAndRefusesUnlistedPorts) {
+  Graph g = test::parse_graph(kNet);
+  Graph cut = test::apply_transforms(g, "strip_unused_nodes(name=it, type_for_name=int32, shape_for_name=\"5\")",
+                                     {"it:1"}, {"loss"});
+  EXPECT_EQ(graph_text(cut), "loss = Sum(it_1, dim)\ndim = Const[DT_INT32 []]()\nit_1 = Placeholder()\n");
+  EXPECT_THROW(test::apply_transforms(g, "strip_unused_nodes", {"it"}, {"loss"}), Error);
+}
+
+TEST(TransformBasic, SortPutsProducersFirst) {
+  Graph g = test::parse_graph(kNet);
+  Graph sorted = test::apply_transforms(g, "sort_by_execution_order", {}, {"out", "loss"});
+  auto order = sorted.nodes();
+  auto pos = [&](const char* n) { return std::find(order.begin(), order.end(), sorted.find(n)) - order.begin(); };
+  EXPECT_LT(pos("dim"), pos("loss"));
+  EXPECT_LT(pos("w"), pos("w/read"));
+  EXPECT_EQ(sorted.size(), g.size());
+}
+
+}  // namespace
+}  // namespace tfprod
