@@ -15,6 +15,11 @@ namespace tfprod {
 
 struct EvalOptions {
   uint64_t seed = 87654321;  // for RandomUniform and friends
+  // Ask glibc to keep large freed buffers instead of returning them to the
+  // kernel: a forward pass allocates the same activations every run, and
+  // faulting fresh pages in costs more than the arithmetic on small nets.
+  // Process-wide and done once; off for hosts that manage memory themselves.
+  bool tune_allocator = true;
 };
 
 class Evaluator {

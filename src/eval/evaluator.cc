@@ -1,6 +1,9 @@
 // Evaluator::run: find the nodes the fetches need (fed tensors cut the
 // graph), run their kernels in topological order, propagate dead tensors
 // (the untaken side of a Switch) and free each value after its last use.
+#include <malloc.h>
+
+#include <mutex>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -45,7 +48,14 @@ void check_feed_matches(const Node& node, const Tensor& value) {
 
 }  // namespace
 
-Evaluator::Evaluator(const Graph& graph, EvalOptions options) : graph_(graph), options_(options) {}
+Evaluator::Evaluator(const Graph& graph, EvalOptions options) : graph_(graph), options_(options) {
+  static std::once_flag tuned;
+  if (options_.tune_allocator)
+    std::call_once(tuned, [] {
+      ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
+      ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    });
+}
 
 std::vector<Tensor> Evaluator::run(const std::vector<std::pair<std::string, Tensor>>& feeds,
                                    const std::vector<std::string>& fetches) {
