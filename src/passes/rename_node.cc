@@ -1,13 +1,54 @@
-// rename_node: not written yet.
+// rename_node: gives one node a new name; every reference to it follows.
+//
+//   super/deep/output = Softmax(x)   =>   output = Softmax(x)
+//       y = Foo(super/deep/output)   =>   y = Foo(output)
+//
+// Options: old_node_name, new_node_name (both required). Fails when the new
+// name is taken or the old one is not in the graph. When the node is one of
+// the pipeline's inputs, the pipeline's input names follow it, so later
+// transforms find it under its new name. An output node cannot be renamed
+// while it is listed in --outputs (the pipeline checks every pass keeps the
+// outputs by name): rename it in a run without it in --outputs.
 #include "passes/passes.h"
 #include "tfprod/error.h"
 
 namespace tfprod::passes {
 
+namespace {
+
+void rename_refs(std::vector<std::string>& refs, const std::string& from, const std::string& to) {
+  for (std::string& s : refs) {
+    TensorRef r = TensorRef::parse(s);
+    if (r.node != from) continue;
+    const bool had_port = s.find(':') != std::string::npos;
+    r.node = to;
+    s = had_port ? r.node + ":" + std::to_string(r.index) : r.str();
+  }
+}
+
+void run(Graph& graph, const PassOptions& options, PassContext& context) {
+  if (!options.has("old_node_name") || !options.has("new_node_name")) fail("needs old_node_name and new_node_name");
+  const std::string from = options.get_string("old_node_name");
+  const std::string to = options.get_string("new_node_name");
+  Node* n = graph.find(from);
+  if (!n) fail("no node named '{}'", from);
+  if (from == to) return;
+  if (graph.find(to)) fail("a node is already named '{}'", to);
+  for (const auto& o : context.outputs)
+    if (TensorRef::parse(o).node == from)
+      fail("'{}' is one of the outputs (--outputs), which every transform must keep by name", from);
+  graph.rename(*n, to);
+  rename_refs(context.inputs, from, to);
+}
+
+}  // namespace
+
 PassSpec rename_node() {
-  return {"rename_node", "(not implemented yet)", {}, [](Graph&, const PassOptions&, PassContext&) {
-            fail("rename_node is not implemented yet");
-          }};
+  return {"rename_node",
+          "Rename one node; its consumers follow",
+          {{"old_node_name", OptionType::kString, "the node to rename"},
+           {"new_node_name", OptionType::kString, "its new name"}},
+          run};
 }
 
 }  // namespace tfprod::passes

@@ -1,13 +1,31 @@
-// set_device: not written yet.
+// set_device: puts every node on one device.
+//
+//   Conv2D @""  , MatMul @/cpu:0   =>   both @/gpu:0                  (device=/gpu:0)
+//                                  =>   Conv2D @/gpu:0, MatMul @/cpu:0 (... if_default=true)
+//
+// Options: device (default "": the same as remove_device), if_default
+// (default false: only nodes without a device get one).
 #include "passes/passes.h"
-#include "tfprod/error.h"
 
 namespace tfprod::passes {
 
+namespace {
+
+void run(Graph& graph, const PassOptions& options, PassContext&) {
+  const std::string device = options.get_string("device");
+  const bool if_default = options.get_bool("if_default", false);
+  for (Node* n : graph.nodes())
+    if (!if_default || n->device.empty()) n->device = device;
+}
+
+}  // namespace
+
 PassSpec set_device() {
-  return {"set_device", "(not implemented yet)", {}, [](Graph&, const PassOptions&, PassContext&) {
-            fail("set_device is not implemented yet");
-          }};
+  return {"set_device",
+          "Set the device of every node (or only of nodes without one)",
+          {{"device", OptionType::kString, "the device, e.g. /device:CPU:0"},
+           {"if_default", OptionType::kBool, "only set it on nodes that have no device (default false)"}},
+          run};
 }
 
 }  // namespace tfprod::passes
