@@ -4,6 +4,7 @@
 #include "eval_test_support.h"
 #include "test_support.h"
 #include "tfprod/error.h"
+#include "tfprod/file_util.h"
 #include "tfprod/npy.h"
 
 namespace tfprod {
@@ -61,6 +62,31 @@ TEST(Npy, RoundTripsAndRefusesGarbage) {
   std::fwrite(bytes.data(), 1, bytes.size(), f);
   std::fclose(f);
   EXPECT_THROW(read_npy(dir / "bad.npy"), Error);
+}
+
+// A hand-made .npy: big-endian int32 in Fortran order (column-major).
+TEST(Npy, ReadsBigEndianFortranOrder) {
+  fs::path dir = test::scratch_dir();
+  std::string header = "{'descr': '>i4', 'fortran_order': True, 'shape': (2, 3), }";
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  // Column-major storage of [[1, 2, 3], [4, 5, 6]]: 1 4 2 5 3 6.
+  for (int v : {1, 4, 2, 5, 3, 6}) {
+    const char be[4] = {0, 0, 0, static_cast<char>(v)};
+    bytes.append(be, 4);
+  }
+  write_file_atomically(dir / "f.npy", bytes);
+  Tensor t = read_npy(dir / "f.npy");
+  EXPECT_EQ(t.dtype, tensorflow::DT_INT32);
+  EXPECT_EQ(t.shape, (Shape{2, 3}));
+  EXPECT_EQ(test::to_doubles(t), (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  // A shape that needs more bytes than the file holds is refused.
+  write_file_atomically(dir / "short.npy", bytes.substr(0, bytes.size() - 4));
+  EXPECT_THROW(read_npy(dir / "short.npy"), Error);
 }
 
 }  // namespace
