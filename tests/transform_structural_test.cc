@@ -136,5 +136,49 @@ TEST(TransformStructural, DevicesAndControlDependencies) {
   expect_same_outputs(g, no_ctrl, {"b"}, random_feeds(g, {"b"}));
 }
 
+TEST(TransformStructural, MergeDuplicateNodesReachesTheFixedPointInOneRun) {
+  Graph before = parse_graph(PH("x") CONST("c1", "2") CONST("c2", "2") CONST("c3", "3") R"(
+node { name: "a" op: "Mul" input: "x" input: "c1" )" T_F32 R"( }
+node { name: "b" op: "Mul" input: "x" input: "c2" )" T_F32 R"( }
+node { name: "d" op: "Mul" input: "x" input: "c3" )" T_F32 R"( }
+node { name: "s" op: "Add" input: "a" input: "b" )" T_F32 R"( }
+node { name: "t" op: "Add" input: "s" input: "d" )" T_F32 R"( }
+node { name: "r1" op: "RandomUniform" input: "shape" attr { key: "dtype" value { type: DT_FLOAT } } attr { key: "T" value { type: DT_INT32 } } }
+node { name: "r2" op: "RandomUniform" input: "shape" attr { key: "dtype" value { type: DT_FLOAT } } attr { key: "T" value { type: DT_INT32 } } }
+node { name: "shape" op: "Const" attr { key: "dtype" value { type: DT_INT32 } } attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { dim { size: 1 } } int_val: 3 } } } }
+)");
+  Graph after = apply_transforms(before, "merge_duplicate_nodes", {"x"}, {"t"});
+  EXPECT_EQ(graph_text(after),
+            "x = Placeholder()\n"
+            "c1 = Const[DT_FLOAT []]()\n"
+            "c3 = Const[DT_FLOAT []]()\n"
+            "a = Mul(x, c1)\n"
+            "d = Mul(x, c3)\n"
+            "s = Add(a, a)\n"
+            "t = Add(s, d)\n"
+            "r1 = RandomUniform(shape)\n"
+            "r2 = RandomUniform(shape)\n"
+            "shape = Const[DT_INT32 [1]]()\n")
+      << "c2 and then b merged; different values and random ops stay";
+  expect_same_outputs(before, after, {"t"}, random_feeds(before, {"t"}));
+}
+
+TEST(TransformStructural, MergeDuplicateNodesKeepsOutputNames) {
+  Graph before = parse_graph(PH("x") R"(
+node { name: "n1" op: "Neg" input: "x" )" T_F32 R"( }
+node { name: "n2" op: "Neg" input: "x" )" T_F32 R"( }
+node { name: "n3" op: "Neg" input: "x" )" T_F32 R"( }
+node { name: "y" op: "Relu" input: "n1" input: "^n3" )" T_F32 R"( }
+)");
+  Graph after = apply_transforms(before, "merge_duplicate_nodes", {"x"}, {"y", "n2"});
+  EXPECT_EQ(graph_text(after), "x = Placeholder()\nn2 = Neg(x)\ny = Relu(n2, ^n2)\n")
+      << "n2 is an output: it survives, n1 and n3 merge into it";
+  expect_same_outputs(before, after, {"y", "n2"}, random_feeds(before, {"y"}));
+  Graph both = apply_transforms(before, "merge_duplicate_nodes", {"x"}, {"n1", "n2"});
+  EXPECT_NE(both.find("n1"), nullptr);
+  EXPECT_NE(both.find("n2"), nullptr);
+  EXPECT_EQ(both.find("n3"), nullptr);
+}
+
 }  // namespace
 }  // namespace tfprod

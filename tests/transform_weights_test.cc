@@ -1,0 +1,170 @@
+// Transforms that rewrite weights or names (quantize_weights, round_weights,
+// obfuscate_names, add_default_attributes, inline_partitionedcall): the graph
+// before and after, and the same numbers (within the rounding step where the
+// weights change).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "eval/tensor_util.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "test_support.h"
+#include "tfprod/error.h"
+#include "tfprod/eval.h"
+#include "tfprod/model_file.h"
+#include "tfprod/transform.h"
+#include "transform_test_support.h"
+
+namespace tfprod {
+namespace {
+
+using namespace tfprod::test;
+
+// x[2,64] -> MatMul(w[64,32]) -> BiasAdd(b[32]) -> Relu -> out
+const char* kDense = R"(
+node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "shape" value { shape { dim { size: 2 } dim { size: 64 } } } } }
+node { name: "w" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } } attr { key: "value" value { tensor { dtype: DT_FLOAT } } } }
+node { name: "b" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } } attr { key: "value" value { tensor { dtype: DT_FLOAT } } } }
+node { name: "mm" op: "MatMul" input: "x" input: "w" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "bias" op: "BiasAdd" input: "mm" input: "b" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "out" op: "Relu" input: "bias" attr { key: "T" value { type: DT_FLOAT } } }
+)";
+
+void set_random(Graph& g, const std::string& name, const Shape& shape, uint64_t seed, float offset = 0) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal;
+  Tensor t = eval::make_tensor(tensorflow::DT_FLOAT, shape);
+  for (float& v : eval::values<float>(t)) v = normal(rng) + offset;
+  tensor_to_proto(std::move(t), g.find(name)->set_attr("value").mutable_tensor());
+}
+
+Graph dense(float offset = 0) {
+  Graph g = parse_graph(kDense);
+  set_random(g, "w", {64, 32}, 7, offset);
+  set_random(g, "b", {32}, 8);
+  return g;
+}
+
+std::vector<float> value_of(const Graph& g, const std::string& tensor) {
+  Evaluator e(g);
+  Tensor t = e.run({}, {tensor})[0];
+  auto v = eval::values<float>(t);
+  return {v.begin(), v.end()};
+}
+
+TEST(TransformWeights, QuantizeWeightsStoresEightBitsAndDequantizesInPlace) {
+  Graph before = dense();
+  Graph after = apply_transforms(before, "quantize_weights", {"x"}, {"out"});
+  EXPECT_EQ(graph_text(after),
+            "x = Placeholder()\n"
+            "w = Dequantize(w_quantized_const, w_quantized_min, w_quantized_max)\n"
+            "b = Const[DT_FLOAT [32]]()\n"
+            "mm = MatMul(x, w)\n"
+            "bias = BiasAdd(mm, b)\n"
+            "out = Relu(bias)\n"
+            "w_quantized_const = Const[DT_QUINT8 [64,32]]()\n"
+            "w_quantized_min = Const[DT_FLOAT []]()\n"
+            "w_quantized_max = Const[DT_FLOAT []]()\n")
+      << "b has 32 < 1024 elements and stays float";
+  EXPECT_EQ(after.find("w")->attr("mode")->s(), "MIN_FIRST");
+
+  const auto w0 = value_of(before, "w"), w1 = value_of(after, "w");
+  const float min = std::min(0.0f, *std::min_element(w0.begin(), w0.end()));
+  const float max = std::max(0.0f, *std::max_element(w0.begin(), w0.end()));
+  const float step = (max - min) / 255;
+  ASSERT_EQ(w0.size(), w1.size());
+  std::set<float> levels(w1.begin(), w1.end());
+  EXPECT_LE(levels.size(), 256u);
+  for (std::size_t i = 0; i < w0.size(); ++i) ASSERT_LE(std::fabs(w0[i] - w1[i]), step) << "weight " << i;
+  // Each output sums 64 products, each off by at most step * |x|.
+  expect_same_outputs(before, after, {"out"}, random_feeds(before, {"out"}), 0.05);
+
+  Graph all = apply_transforms(before, "quantize_weights(minimum_size=16)", {"x"}, {"out"});
+  EXPECT_EQ(all.find("b")->op, "Dequantize");
+  expect_same_outputs(before, all, {"out"}, random_feeds(before, {"out"}), 0.05);
+}
+
+TEST(TransformWeights, QuantizeWeightsPositiveWeightsKeepZeroInRange) {
+  Graph before = dense(/*offset=*/10);
+  Graph after = apply_transforms(before, "quantize_weights", {"x"}, {"out"});
+  EXPECT_EQ(value_of(after, "w_quantized_min")[0], 0.0f) << "the range always holds 0";
+  const auto w0 = value_of(before, "w"), w1 = value_of(after, "w");
+  const float step = value_of(after, "w_quantized_max")[0] / 255;
+  for (std::size_t i = 0; i < w0.size(); ++i) ASSERT_LE(std::fabs(w0[i] - w1[i]), step);
+}
+
+TEST(TransformWeights, RoundWeightsKeepsFloatsOnNumStepsLevels) {
+  Graph before = dense();
+  Graph after = apply_transforms(before, "round_weights(num_steps=16)", {"x"}, {"out"});
+  EXPECT_EQ(graph_text(after), graph_text(before)) << "same nodes, still float";
+  const auto w0 = value_of(before, "w"), w1 = value_of(after, "w");
+  const auto [lo, hi] = std::minmax_element(w0.begin(), w0.end());
+  const float width = (*hi - *lo) / 16;
+  std::set<float> levels(w1.begin(), w1.end());
+  EXPECT_LE(levels.size(), 16u);
+  for (std::size_t i = 0; i < w0.size(); ++i) ASSERT_LE(std::fabs(w0[i] - w1[i]), width / 2 * 1.0001f);
+  EXPECT_LE(levels.size(), 16u);
+  expect_same_outputs(before, after, {"out"}, random_feeds(before, {"out"}), 0.5);
+  Graph fine = apply_transforms(before, "round_weights", {"x"}, {"out"});
+  expect_same_outputs(before, fine, {"out"}, random_feeds(before, {"out"}), 0.05);
+}
+
+TEST(TransformWeights, ObfuscateNamesKeepsInputsAndOutputs) {
+  Graph before = dense();
+  before.find("b")->set_attr("_class").mutable_list()->add_s("loc:@w");
+  Graph after = apply_transforms(before, "obfuscate_names", {"x"}, {"out"});
+  EXPECT_EQ(graph_text(after),
+            "x = Placeholder()\n"
+            "0 = Const[DT_FLOAT [64,32]]()\n"
+            "1 = Const[DT_FLOAT [32]]()\n"
+            "2 = MatMul(x, 0)\n"
+            "3 = BiasAdd(2, 1)\n"
+            "out = Relu(3)\n");
+  EXPECT_EQ(after.find("1")->attr("_class")->list().s(0), "loc:@0") << "colocation follows the rename";
+  expect_same_outputs(before, after, {"out"}, random_feeds(before, {"out"}));
+}
+
+TEST(TransformWeights, ObfuscateNamesNeverCollidesWithKeptNames) {
+  Graph before = parse_graph(R"(
+node { name: "1" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } attr { key: "shape" value { shape { } } } }
+node { name: "0" op: "Neg" input: "1" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "a" op: "Neg" input: "0" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "2" op: "Neg" input: "a" attr { key: "T" value { type: DT_FLOAT } } }
+)");
+  Graph after = apply_transforms(before, "obfuscate_names", {"1"}, {"2"});
+  EXPECT_EQ(graph_text(after), "1 = Placeholder()\n0 = Neg(1)\n3 = Neg(0)\n2 = Neg(3)\n");
+  expect_same_outputs(before, after, {"2"}, random_feeds(before, {"2"}));
+}
+
+TEST(TransformWeights, AddDefaultAttributesFillsOnlyMissingOnes) {
+  Graph before = parse_graph(R"(
+node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "shape" value { shape { dim { size: 1 } dim { size: 5 } dim { size: 5 } dim { size: 2 } } } } }
+node { name: "k" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 3 } dim { size: 3 } dim { size: 2 } dim { size: 4 } } float_val: 0.5 } } } }
+node { name: "conv" op: "Conv2D" input: "x" input: "k" attr { key: "T" value { type: DT_FLOAT } }
+       attr { key: "strides" value { list { i: 1 i: 1 i: 1 i: 1 } } } attr { key: "padding" value { s: "SAME" } } }
+node { name: "pool" op: "MaxPool" input: "conv" attr { key: "T" value { type: DT_FLOAT } }
+       attr { key: "ksize" value { list { i: 1 i: 2 i: 2 i: 1 } } } attr { key: "strides" value { list { i: 1 i: 2 i: 2 i: 1 } } }
+       attr { key: "padding" value { s: "VALID" } } attr { key: "data_format" value { s: "NHWC" } } }
+node { name: "out" op: "Mystery" input: "pool" }
+)");
+  Graph after = apply_transforms(before, "add_default_attributes", {"x"}, {"pool"});
+  const Node* conv = after.find("conv");
+  std::vector<std::string> keys;
+  for (const auto& a : conv->attrs()) keys.push_back(a.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"T", "strides", "padding", "use_cudnn_on_gpu", "explicit_paddings",
+                                            "data_format", "dilations"}));
+  EXPECT_EQ(conv->attr("data_format")->s(), "NHWC");
+  EXPECT_EQ(conv->attr("dilations")->list().i_size(), 4);
+  EXPECT_TRUE(conv->attr("use_cudnn_on_gpu")->b());
+  EXPECT_EQ(after.find("pool")->attrs().size(), 5) << "data_format was there already";
+  EXPECT_EQ(after.find("out")->attrs().size(), 0) << "unknown ops are left alone";
+  expect_same_outputs(before, after, {"pool"}, random_feeds(before, {"pool"}));
+}
+
+}  // namespace
+}  // namespace tfprod
