@@ -163,6 +163,7 @@ void register_nn(KernelTable& table) {
   register_nn_matmul(table);
   register_nn_pool(table);
   register_nn_norm(table);
+  register_nn_fused(table);
   table["Softmax"] = {softmax};
   table["LogSoftmax"] = {log_softmax};
   table["L2Loss"] = {l2_loss};

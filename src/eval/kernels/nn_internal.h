@@ -22,6 +22,7 @@ void register_nn_conv(KernelTable& table);    // Conv2D, Conv3D, DepthwiseConv2d
 void register_nn_matmul(KernelTable& table);  // MatMul, BatchMatMul*, BiasAdd*
 void register_nn_pool(KernelTable& table);    // MaxPool*, AvgPool*
 void register_nn_norm(KernelTable& table);    // FusedBatchNorm*, BatchNormWithGlobalNormalization, LRN
+void register_nn_fused(KernelTable& table);   // FusedPadConv2D, FusedResizeAndPadConv2D
 
 namespace nn {
 
