@@ -9,6 +9,7 @@ packages=(
   libleveldb-dev libsnappy-dev
   libfmt-dev libcli11-dev nlohmann-json3-dev libeigen3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libopencv-dev
 )
 
 missing=()

@@ -1,0 +1,48 @@
+// Proof that a model computes what it should: run MODEL in OpenCV DNN and a
+// reference graph (MODEL itself, or the original graph in inference mode) in
+// tfprod's evaluator on the same inputs, and compare every output.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tfprod/graph.h"
+#include "tfprod/tensor.h"
+
+namespace tfprod {
+
+struct VerifyOptions {
+  std::vector<std::pair<std::string, Tensor>> feeds;  // empty: random inputs
+  std::vector<std::string> outputs;                    // empty: the model's likely outputs
+  double tolerance = 1e-4;                             // max |diff| / max(1, max |reference|)
+  uint64_t seed = 1;
+};
+
+struct OutputCheck {
+  std::string name;
+  Shape opencv_shape, reference_shape;
+  double max_abs = 0, max_rel = 0;
+  bool ok = false;
+};
+
+struct VerifyReport {
+  std::string opencv_error;  // import or forward failure
+  std::vector<OutputCheck> outputs;
+  bool ok() const;
+  std::string table() const;
+};
+
+// Random inputs for every Placeholder the outputs need: standard normal
+// floats (unknown dims: 1), false for bools.
+std::vector<std::pair<std::string, Tensor>> random_inputs(const Graph& graph, const std::vector<std::string>& outputs,
+                                                          uint64_t seed);
+
+// `reference` defaults to the model itself. Throws Error for problems with
+// the inputs (unreadable graph, a feed that names no placeholder);
+// OpenCV's failures are reported, not thrown.
+VerifyReport verify_model(const std::filesystem::path& model, const Graph* reference, const VerifyOptions& options);
+
+}  // namespace tfprod

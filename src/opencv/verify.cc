@@ -1,0 +1,122 @@
+#include "tfprod/verify.h"
+
+#include <cmath>
+#include <random>
+
+#include "eval/tensor_util.h"
+#include "tfprod/error.h"
+#include "tfprod/eval.h"
+#include "tfprod/freeze.h"
+#include "tfprod/model_file.h"
+#include "tfprod/opencv_runner.h"
+
+namespace tfprod {
+
+bool VerifyReport::ok() const {
+  if (!opencv_error.empty() || outputs.empty()) return false;
+  for (const auto& o : outputs)
+    if (!o.ok) return false;
+  return true;
+}
+
+std::string VerifyReport::table() const {
+  if (!opencv_error.empty()) return "OpenCV " + opencv_version() + ": " + opencv_error + "\n";
+  std::string out = fmt::format("{:<36} {:<16} {:<16} {:>10} {:>10}  {}\n", "output", "opencv", "reference",
+                                "max|diff|", "relative", "result");
+  for (const auto& o : outputs)
+    out += fmt::format("{:<36} {:<16} {:<16} {:>10.2e} {:>10.2e}  {}\n", o.name, shape_string(o.opencv_shape),
+                       shape_string(o.reference_shape), o.max_abs, o.max_rel, o.ok ? "ok" : "MISMATCH");
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> random_inputs(const Graph& graph, const std::vector<std::string>& outputs,
+                                                          uint64_t seed) {
+  std::vector<const Node*> roots;
+  for (const auto& o : outputs)
+    if (const Node* n = graph.find(TensorRef::parse(o).node)) roots.push_back(n);
+  std::vector<const Node*> placeholders;
+  for (const Node* n : ancestors(roots))
+    if (n->op == "Placeholder") placeholders.push_back(n);
+  std::sort(placeholders.begin(), placeholders.end(), [](const Node* a, const Node* b) { return a->name() < b->name(); });
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal;
+  std::vector<std::pair<std::string, Tensor>> feeds;
+  for (const Node* p : placeholders) {
+    const DataType dtype = p->attr("dtype") ? p->attr("dtype")->type() : tensorflow::DT_FLOAT;
+    Shape shape;
+    const auto* s = p->attr("shape");
+    if (!s || !s->has_shape() || s->shape().unknown_rank())
+      fail("{}: placeholder '{}' has no known shape, so random inputs cannot be made; pass --input {}=FILE.npy",
+           graph.source(), p->name(), p->name());
+    shape = shape_from_proto(s->shape());
+    for (int64_t& d : shape)
+      if (d < 0) d = 1;
+    Tensor f = eval::make_tensor(tensorflow::DT_FLOAT, shape);
+    if (dtype != tensorflow::DT_BOOL)
+      for (float& v : eval::values<float>(f)) v = normal(rng);
+    feeds.emplace_back(p->name(), eval::cast(f, dtype));
+  }
+  return feeds;
+}
+
+VerifyReport verify_model(const std::filesystem::path& model, const Graph* reference, const VerifyOptions& options) {
+  ModelFile file = load_model_file(model);
+  Graph graph = Graph::from_graphdef(file.model.meta_graphs(0).graph_def(), model.string());
+  const Graph& ref = reference ? *reference : graph;
+  std::vector<std::string> outputs = options.outputs.empty() ? candidate_outputs(graph) : options.outputs;
+  if (outputs.empty()) fail("{}: no outputs to compare; pass --output", model.string());
+  auto feeds = options.feeds.empty() ? random_inputs(graph, outputs, options.seed) : options.feeds;
+
+  bool nhwc = true;
+  for (const Node* n : graph.nodes())
+    if (const auto* f = n->attr("data_format"); f && f->s() == "NCHW") nhwc = false;
+
+  // OpenCV splices Identity out and fuses a BiasAdd into its MatMul or
+  // Conv2D: offer the producers as other names for the same output.
+  std::vector<std::vector<std::string>> cv_outputs;
+  for (const auto& o : outputs) {
+    std::vector<std::string> names{o};
+    const Node* n = graph.find(TensorRef::parse(o).node);
+    for (int step = 0; n && step < 4 && !n->inputs.empty() && n->inputs[0].index == 0; ++step) {
+      if (n->op != "Identity" && n->op != "BiasAdd" && n->op != "Add" && n->op != "AddV2") break;
+      n = n->inputs[0].node;
+      names.push_back(n->name());
+    }
+    cv_outputs.push_back(std::move(names));
+  }
+  VerifyReport report;
+  OpenCvRun cv = run_in_opencv(model, feeds, cv_outputs, nhwc);
+  if (!cv.error.empty()) {
+    report.opencv_error = cv.error;
+    return report;
+  }
+  // The reference may want other dtypes (e.g. a half placeholder).
+  std::vector<std::pair<std::string, Tensor>> ref_feeds;
+  for (const auto& [name, value] : feeds) {
+    const Node* p = ref.find(TensorRef::parse(name).node);
+    if (!p) fail("reference graph has no input '{}'", name);
+    const auto* dtype = p->attr("dtype");
+    ref_feeds.emplace_back(name, dtype && p->op.rfind("Placeholder", 0) == 0 ? eval::cast(value, dtype->type()) : value);
+  }
+  Evaluator evaluator(ref);
+  std::vector<Tensor> want = evaluator.run(ref_feeds, outputs);
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    OutputCheck c;
+    c.name = outputs[i];
+    Tensor a = eval::cast(cv.outputs[i], tensorflow::DT_DOUBLE), b = eval::cast(want[i], tensorflow::DT_DOUBLE);
+    c.opencv_shape = a.shape;
+    c.reference_shape = b.shape;
+    if (a.num_elements() == b.num_elements()) {
+      double magnitude = 1;
+      auto av = eval::values<double>(a), bv = eval::values<double>(b);
+      for (double v : bv) magnitude = std::max(magnitude, std::fabs(v));
+      for (std::size_t k = 0; k < av.size(); ++k) c.max_abs = std::max(c.max_abs, std::fabs(av[k] - bv[k]));
+      c.max_rel = c.max_abs / magnitude;
+      c.ok = c.max_rel <= options.tolerance && !std::isnan(c.max_abs);
+    }
+    report.outputs.push_back(std::move(c));
+  }
+  return report;
+}
+
+}  // namespace tfprod
