@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "test_support.h"
+#include "eval/tensor_util.h"
+#include "tfprod/model_file.h"
 #include "tfprod/error.h"
 #include "tfprod/transform.h"
 #include "transform_test_support.h"
@@ -178,6 +180,75 @@ node { name: "y" op: "Relu" input: "n1" input: "^n3" )" T_F32 R"( }
   EXPECT_NE(both.find("n1"), nullptr);
   EXPECT_NE(both.find("n2"), nullptr);
   EXPECT_EQ(both.find("n3"), nullptr);
+}
+
+// ---- corpus: frozen graphs full of Identity nodes and repeated Consts ----
+
+struct CorpusGraph {
+  const char* path;
+  const char* input;
+  const char* output;
+};
+
+const CorpusGraph kCorpus[] = {
+    {"keras_tf1_lenet_saver_and_frozen/frozen_model.pb", "input_tensor_input", "output_tensor/Softmax"},
+    {"tf2onnx_frozen_graphs/ae0/frozen.pb", "X", "output"},
+    {"tf2onnx_frozen_graphs/fc-layers/frozen.pb", "X", "output"},
+    {"tflearn_and_gate/frozen_model.pb", "input/X", "output/Sigmoid"},
+};
+
+Graph load_corpus(const char* path) {
+  ModelFile f = load_model_file(corpus_dir() / path);
+  return Graph::from_graphdef(select_meta_graph(f, {}).graph_def(), path);
+}
+
+std::size_t count_op(const Graph& g, const std::string& op) {
+  std::size_t n = 0;
+  for (const Node* node : g.nodes()) n += node->op == op;
+  return n;
+}
+
+TEST(TransformStructural, CorpusRemoveIdentityAndMergeDuplicatesKeepTheNumbers) {
+  TFPROD_REQUIRE_CORPUS();
+  for (const auto& c : kCorpus) {
+    SCOPED_TRACE(c.path);
+    Graph before = load_corpus(c.path);
+    const auto feeds = random_feeds(before, {c.output});
+    Graph after = apply_transforms(before, "remove_nodes(op=Identity, op=CheckNumerics) merge_duplicate_nodes",
+                                   {c.input}, {c.output});
+    EXPECT_GT(count_op(before, "Identity"), 0u);
+    for (const Node* n : after.nodes())
+      if (n->op == "Identity") EXPECT_EQ(n->name(), c.output) << "only an output Identity may stay";
+    EXPECT_LT(after.size(), before.size());
+    expect_same_outputs(before, after, {c.output}, feeds, 1e-6);
+
+    Graph stripped = apply_transforms(after, "remove_device remove_control_dependencies strip_unused_nodes",
+                                      {c.input}, {c.output});
+    for (const Node* n : stripped.nodes()) {
+      EXPECT_EQ(n->device, "");
+      EXPECT_TRUE(n->control_inputs.empty());
+    }
+    expect_same_outputs(before, stripped, {c.output}, feeds, 1e-6);
+  }
+}
+
+// The unrolled GRU and LSTM cells repeat the same Consts and slices in every
+// step: about a fifth of their nodes merge away. keep_prob = 1 makes their
+// dropout deterministic.
+TEST(TransformStructural, CorpusMergeDuplicateNodesShrinksUnrolledRnns) {
+  TFPROD_REQUIRE_CORPUS();
+  for (const char* path : {"tf2onnx_frozen_graphs/gru/frozen.pb", "tf2onnx_frozen_graphs/lstm/frozen.pb"}) {
+    SCOPED_TRACE(path);
+    Graph before = load_corpus(path);
+    auto feeds = random_feeds(before, {"output"}, 1, {{"X", {1, 784}}, {"keep_prob", {}}});
+    for (auto& [name, t] : feeds)
+      if (name == "keep_prob") eval::values<float>(t)[0] = 1.0f;
+    Graph after = apply_transforms(before, "merge_duplicate_nodes", {"X", "keep_prob"}, {"output"});
+    EXPECT_LT(after.size() * 100, before.size() * 85) << before.size() << " -> " << after.size();
+    expect_same_outputs(before, after, {"output"}, feeds, 1e-6);
+    Graph again = apply_transforms(after, "merge_duplicate_nodes", {"X", "keep_prob"}, {"output"});
+    EXPECT_EQ(again.size(), after.size()) << "one run reaches the fixed point";
+  }
 }
 
 }  // namespace
