@@ -31,6 +31,9 @@ PassSpec quantize_weights();
 PassSpec round_weights();
 PassSpec add_default_attributes();
 PassSpec inline_partitionedcall();
+PassSpec remove_dropout();
+PassSpec resolve_switches();
+PassSpec remove_training_nodes();
 
 
 }  // namespace tfprod::passes
