@@ -206,5 +206,152 @@ TEST(TransformWeights, CorpusQuantizeRoundObfuscateAndDefaultsKeepTheNumbers) {
   }
 }
 
+// ---- inline_partitionedcall ----
+
+// outer(a, b) = (inner(a) * b, b) with inner(v) = v0 + 2 * v1 for the halves
+// v0, v1 of Split(v), read through FusedBatchNormV3's y (scale 2) and
+// IdentityN; init must run before the call (its control input).
+const char* kFunctions = R"(
+node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "shape" value { shape { dim { size: 1 } dim { size: 2 } dim { size: 2 } dim { size: 4 } } } } }
+node { name: "y" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "shape" value { shape { dim { size: 1 } dim { size: 2 } dim { size: 2 } dim { size: 2 } } } } }
+node { name: "init" op: "NoOp" }
+node { name: "call" op: "StatefulPartitionedCall" input: "x" input: "y" input: "^init"
+       attr { key: "Tin" value { list { type: DT_FLOAT type: DT_FLOAT } } }
+       attr { key: "Tout" value { list { type: DT_FLOAT type: DT_FLOAT } } }
+       attr { key: "f" value { func { name: "outer" } } } }
+node { name: "out" op: "Sub" input: "call" input: "call:1" attr { key: "T" value { type: DT_FLOAT } } }
+library {
+  function {
+    signature { name: "outer" input_arg { name: "a" type: DT_FLOAT } input_arg { name: "b" type: DT_FLOAT }
+                output_arg { name: "prod" type: DT_FLOAT } output_arg { name: "pass" type: DT_FLOAT } }
+    node_def { name: "inner_call" op: "PartitionedCall" input: "a"
+               attr { key: "Tin" value { list { type: DT_FLOAT } } } attr { key: "Tout" value { list { type: DT_FLOAT } } }
+               attr { key: "f" value { func { name: "inner" } } } }
+    node_def { name: "m" op: "Mul" input: "inner_call:output:0" input: "b" attr { key: "T" value { type: DT_FLOAT } } }
+    ret { key: "prod" value: "m:z:0" }
+    ret { key: "pass" value: "b" }
+  }
+  function {
+    signature { name: "inner" input_arg { name: "v" type: DT_FLOAT } output_arg { name: "s" type: DT_FLOAT } }
+    node_def { name: "axis" op: "Const" attr { key: "dtype" value { type: DT_INT32 } }
+               attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { } int_val: 3 } } } }
+    node_def { name: "split" op: "Split" input: "axis:output:0" input: "v" attr { key: "T" value { type: DT_FLOAT } }
+               attr { key: "num_split" value { i: 2 } } }
+    node_def { name: "scale" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
+               attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 2 } } float_val: 2 } } } }
+    node_def { name: "zero" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
+               attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 2 } } float_val: 0 } } } }
+    node_def { name: "one" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
+               attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 2 } } float_val: 1 } } } }
+    node_def { name: "bn" op: "FusedBatchNormV3" input: "split:output:1" input: "scale:output:0" input: "zero:output:0"
+               input: "zero:output:0" input: "one:output:0" attr { key: "T" value { type: DT_FLOAT } }
+               attr { key: "U" value { type: DT_FLOAT } } attr { key: "epsilon" value { f: 0 } }
+               attr { key: "is_training" value { b: false } } }
+    node_def { name: "ids" op: "IdentityN" input: "split:output:0" input: "bn:y:0"
+               attr { key: "T" value { list { type: DT_FLOAT type: DT_FLOAT } } } }
+    node_def { name: "sum" op: "Add" input: "ids:output:0" input: "ids:output:1" attr { key: "T" value { type: DT_FLOAT } } }
+    ret { key: "s" value: "sum:z:0" }
+  }
+})";
+
+// The same computation without functions.
+const char* kFlat = R"(
+node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "shape" value { shape { dim { size: 1 } dim { size: 2 } dim { size: 2 } dim { size: 4 } } } } }
+node { name: "y" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "shape" value { shape { dim { size: 1 } dim { size: 2 } dim { size: 2 } dim { size: 2 } } } } }
+node { name: "axis" op: "Const" attr { key: "dtype" value { type: DT_INT32 } }
+       attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { } int_val: 3 } } } }
+node { name: "split" op: "Split" input: "axis" input: "x" attr { key: "T" value { type: DT_FLOAT } } attr { key: "num_split" value { i: 2 } } }
+node { name: "two" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { } float_val: 2 } } } }
+node { name: "scaled" op: "Mul" input: "split:1" input: "two" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "sum" op: "Add" input: "split" input: "scaled" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "m" op: "Mul" input: "sum" input: "y" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "out" op: "Sub" input: "m" input: "y" attr { key: "T" value { type: DT_FLOAT } } }
+)";
+
+TEST(TransformWeights, InlinePartitionedCallInlinesNestedBodies) {
+  Graph before = parse_graph(kFunctions);
+  Graph after = apply_transforms(before, "inline_partitionedcall", {"x", "y"}, {"out"});
+  EXPECT_EQ(graph_text(after),
+            "x = Placeholder()\n"
+            "y = Placeholder()\n"
+            "init = NoOp()\n"
+            "out = Sub(call/m, y)\n"
+            "call/m = Mul(call/inner_call/sum, y)\n"
+            "call/input_control_node = NoOp(^init)\n"
+            "call/inner_call/axis = Const[DT_INT32 []](^call/inner_call/input_control_node)\n"
+            "call/inner_call/split = Split(call/inner_call/axis, x)\n"
+            "call/inner_call/scale = Const[DT_FLOAT [2]](^call/inner_call/input_control_node)\n"
+            "call/inner_call/zero = Const[DT_FLOAT [2]](^call/inner_call/input_control_node)\n"
+            "call/inner_call/one = Const[DT_FLOAT [2]](^call/inner_call/input_control_node)\n"
+            "call/inner_call/bn = FusedBatchNormV3(call/inner_call/split:1, call/inner_call/scale, "
+            "call/inner_call/zero, call/inner_call/zero, call/inner_call/one)\n"
+            "call/inner_call/ids = IdentityN(call/inner_call/split, call/inner_call/bn)\n"
+            "call/inner_call/sum = Add(call/inner_call/ids, call/inner_call/ids:1)\n"
+            "call/inner_call/input_control_node = NoOp(^call/input_control_node)\n");
+  expect_same_outputs(parse_graph(kFlat), after, {"out"}, random_feeds(after, {"out"}));
+}
+
+TEST(TransformWeights, InlinePartitionedCallKeepsAnOutputCallAsIdentityN) {
+  Graph before = parse_graph(kFunctions);
+  Graph after = apply_transforms(before, "inline_partitionedcall", {"x", "y"}, {"call:1", "out"});
+  const Node* call = after.find("call");
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->op, "IdentityN");
+  EXPECT_EQ(call->attr("T")->list().type_size(), 2);
+  expect_same_outputs(parse_graph(kFlat), after, {"out", "y"}, random_feeds(after, {"out"}));
+  Evaluator e(after);
+  auto feeds = random_feeds(after, {"out"});
+  EXPECT_EQ(e.run(feeds, {"call:1"})[0].data, feeds[1].second.data) << "call:1 returns b = y";
+}
+
+TEST(TransformWeights, InlinePartitionedCallFailsClearly) {
+  Graph missing = parse_graph(R"(
+node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+node { name: "call" op: "PartitionedCall" input: "x" attr { key: "f" value { func { name: "nowhere" } } } })");
+  try {
+    apply_transforms(missing, "inline_partitionedcall", {"x"}, {"call"});
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'nowhere', which is not in the graph's library"), std::string::npos) << e.what();
+  }
+  Graph unknown = parse_graph(R"(
+node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+node { name: "call" op: "PartitionedCall" input: "x" attr { key: "f" value { func { name: "g" } } } }
+node { name: "out" op: "Identity" input: "call" }
+library { function {
+  signature { name: "g" input_arg { name: "a" type: DT_FLOAT } output_arg { name: "o" type: DT_FLOAT } }
+  node_def { name: "w" op: "Weird" input: "a" }
+  node_def { name: "s" op: "Add" input: "w:first:0" input: "w:second:0" }
+  ret { key: "o" value: "s:z:0" } } })");
+  try {
+    apply_transforms(unknown, "inline_partitionedcall", {"x"}, {"out"});
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("output layout of Weird"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TransformWeights, CorpusInlinePartitionedCallOnATf2SavedModel) {
+  TFPROD_REQUIRE_CORPUS();
+  ModelFile f = load_model_file(corpus_dir() / "keras_mnist_savedmodel_tf210/saved_model.pb");
+  Graph before = Graph::from_graphdef(select_meta_graph(f, {"serve"}).graph_def(), "saved_model.pb");
+  Graph after = apply_transforms(before, "inline_partitionedcall", {"serving_default_conv2d_input"},
+                                 {"StatefulPartitionedCall:0"});
+  for (const Node* n : after.nodes()) {
+    EXPECT_NE(n->op, "PartitionedCall") << n->name();
+    EXPECT_NE(n->op, "StatefulPartitionedCall") << n->name();
+  }
+  EXPECT_GT(after.size(), before.size() + 50) << before.size() << " -> " << after.size();
+  std::size_t convs = 0;
+  for (const Node* n : after.nodes()) convs += n->op == "Conv2D";
+  EXPECT_GE(convs, 3u) << "the model's three convolutions are now in the graph";
+  EXPECT_EQ(after.find("StatefulPartitionedCall")->op, "IdentityN") << "the signature's output keeps its name";
+}
+
 }  // namespace
 }  // namespace tfprod
