@@ -32,4 +32,9 @@ std::string opencv_import_error(const std::filesystem::path& model);
 
 std::string opencv_version();
 
+// An image as a float NHWC batch of one, [1, height, width, channels], pixel
+// values 0..255 (channels RGB, or 1 when `gray`), resized when width and
+// height are positive. Throws Error naming the file.
+Tensor load_image(const std::filesystem::path& path, bool gray, int width, int height);
+
 }  // namespace tfprod

@@ -40,7 +40,9 @@ struct VerifyReport {
 std::vector<std::pair<std::string, Tensor>> random_inputs(const Graph& graph, const std::vector<std::string>& outputs,
                                                           uint64_t seed);
 
-// `reference` defaults to the model itself. Throws Error for problems with
+// `reference` defaults to the model itself; a given reference is first put
+// in inference mode (placeholders_to_const, resolve_switches, remove_dropout,
+// batch_norm_inference). Throws Error for problems with
 // the inputs (unreadable graph, a feed that names no placeholder);
 // OpenCV's failures are reported, not thrown.
 VerifyReport verify_model(const std::filesystem::path& model, const Graph* reference, const VerifyOptions& options);

@@ -3,6 +3,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 #include <opencv2/dnn.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <cstring>
 
@@ -58,6 +60,19 @@ Tensor from_blob(const cv::Mat& m) {
 }  // namespace
 
 std::string opencv_version() { return CV_VERSION; }
+
+Tensor load_image(const std::filesystem::path& path, bool gray, int width, int height) {
+  cv::Mat img = cv::imread(path.string(), gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+  if (img.empty()) fail("{}: cannot read the image (missing, or not a format OpenCV decodes)", path.string());
+  if (!gray) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+  if (width > 0 && height > 0) cv::resize(img, img, cv::Size(width, height), 0, 0, cv::INTER_AREA);
+  cv::Mat f;
+  img.convertTo(f, CV_32F);
+  Tensor t = eval::make_tensor(tensorflow::DT_FLOAT, {1, f.rows, f.cols, f.channels()});
+  cv::Mat c = f.isContinuous() ? f : f.clone();
+  std::memcpy(t.data.data(), c.data, t.data.size());
+  return t;
+}
 
 std::string opencv_import_error(const std::filesystem::path& model) {
   try {

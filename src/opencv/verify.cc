@@ -9,6 +9,7 @@
 #include "tfprod/freeze.h"
 #include "tfprod/model_file.h"
 #include "tfprod/opencv_runner.h"
+#include "tfprod/transform.h"
 
 namespace tfprod {
 
@@ -59,11 +60,29 @@ std::vector<std::pair<std::string, Tensor>> random_inputs(const Graph& graph, co
   return feeds;
 }
 
+namespace {
+
+// The reference as it behaves at inference: training switches resolved,
+// dropout removed, batch norms on their moving statistics.
+Graph inference_mode(const Graph& graph, const std::vector<std::string>& outputs) {
+  Graph g = Graph::from_graphdef(graph.to_graphdef(), graph.source());
+  std::string transforms;
+  for (const char* name : {"placeholders_to_const", "resolve_switches", "remove_dropout", "batch_norm_inference"})
+    if (find_pass(name)) transforms += std::string(name) + "(ignore_errors=true) ";
+  PassContext context{{}, outputs, {}};
+  run_pipeline(g, build_pipeline(parse_transforms(transforms)), context);
+  return g;
+}
+
+}  // namespace
+
 VerifyReport verify_model(const std::filesystem::path& model, const Graph* reference, const VerifyOptions& options) {
   ModelFile file = load_model_file(model);
   Graph graph = Graph::from_graphdef(file.model.meta_graphs(0).graph_def(), model.string());
-  const Graph& ref = reference ? *reference : graph;
   std::vector<std::string> outputs = options.outputs.empty() ? candidate_outputs(graph) : options.outputs;
+  std::optional<Graph> resolved;
+  if (reference) resolved = inference_mode(*reference, outputs);
+  const Graph& ref = reference ? *resolved : graph;
   if (outputs.empty()) fail("{}: no outputs to compare; pass --output", model.string());
   auto feeds = options.feeds.empty() ? random_inputs(graph, outputs, options.seed) : options.feeds;
 
@@ -95,8 +114,14 @@ VerifyReport verify_model(const std::filesystem::path& model, const Graph* refer
   for (const auto& [name, value] : feeds) {
     const Node* p = ref.find(TensorRef::parse(name).node);
     if (!p) fail("reference graph has no input '{}'", name);
+    // A placeholder's dtype, or the output type of a cut input pipeline.
     const auto* dtype = p->attr("dtype");
-    ref_feeds.emplace_back(name, dtype && p->op.rfind("Placeholder", 0) == 0 ? eval::cast(value, dtype->type()) : value);
+    std::optional<DataType> want;
+    if (dtype && p->op.rfind("Placeholder", 0) == 0) want = dtype->type();
+    const int port = TensorRef::parse(name).index;
+    if (const auto* types = p->attr("output_types"); types && port < types->list().type_size())
+      want = types->list().type(port);
+    ref_feeds.emplace_back(name, want ? eval::cast(value, *want) : value);
   }
   Evaluator evaluator(ref);
   std::vector<Tensor> want = evaluator.run(ref_feeds, outputs);

@@ -10,6 +10,7 @@ namespace tfprod::passes {
 PassSpec fold_constants();
 PassSpec strip_unused_nodes();
 PassSpec sort_by_execution_order();
+PassSpec placeholders_to_const();
 PassSpec fold_batch_norms();
 PassSpec fold_old_batch_norms();
 PassSpec flatten_atrous_conv();

@@ -30,6 +30,7 @@ const std::vector<PassSpec>& pass_registry() {
     r.push_back(passes::round_weights());
     r.push_back(passes::add_default_attributes());
     r.push_back(passes::inline_partitionedcall());
+    r.push_back(passes::placeholders_to_const());
     r.push_back(passes::remove_dropout());
     r.push_back(passes::resolve_switches());
     r.push_back(passes::remove_training_nodes());
