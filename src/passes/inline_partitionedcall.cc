@@ -55,6 +55,12 @@ const std::map<std::string, std::vector<std::string>>& output_args() {
   return t;
 }
 
+int port_number(const std::string& text, const std::string& ref, const std::string& fname) {
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
+    fail("function '{}': malformed reference '{}'", fname, ref);
+  return std::stoi(text);
+}
+
 bool is_call(const Node& n) { return n.op == "PartitionedCall" || n.op == "StatefulPartitionedCall"; }
 
 struct Inliner {
@@ -122,8 +128,9 @@ struct Inliner {
       auto it = body.find(parts[0]);
       if (it == body.end()) fail("function '{}': '{}' names no node or argument", fname, ref);
       if (parts.size() == 1) return {it->second, 0};
-      if (parts.size() == 2) return {it->second, std::stoi(parts[1])};
-      const int idx = std::stoi(parts[2]);
+      if (parts.size() == 2) return {it->second, port_number(parts[1], ref, fname)};
+      if (parts.size() > 3) fail("function '{}': malformed reference '{}'", fname, ref);
+      const int idx = port_number(parts[2], ref, fname);
       const std::string& op = it->second->op;
       if (auto layout = output_args().find(op); layout != output_args().end()) {
         for (std::size_t k = 0; k < layout->second.size(); ++k)

@@ -58,7 +58,9 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
       Node& c = *u.node;
       if (u.input_index >= 0) {
         Endpoint& e = c.inputs[u.input_index];
-        e = per_port ? n->inputs.at(e.index) : n->inputs[0];
+        if (per_port && e.index >= static_cast<int>(n->inputs.size()))
+          fail("'{}' reads output {} of '{}', which has {} inputs", c.name(), e.index, n->name(), n->inputs.size());
+        e = per_port ? n->inputs[e.index] : n->inputs[0];
       } else {
         std::erase(c.control_inputs, n);
         if (per_port) {
