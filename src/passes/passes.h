@@ -35,6 +35,10 @@ PassSpec inline_partitionedcall();
 PassSpec remove_dropout();
 PassSpec resolve_switches();
 PassSpec remove_training_nodes();
+PassSpec opencv_float_weights();
+PassSpec opencv_const_weights();
+PassSpec opencv_fold_shapes();
+PassSpec opencv_strip_attrs();
 
 
 }  // namespace tfprod::passes

@@ -34,6 +34,10 @@ const std::vector<PassSpec>& pass_registry() {
     r.push_back(passes::remove_dropout());
     r.push_back(passes::resolve_switches());
     r.push_back(passes::remove_training_nodes());
+    r.push_back(passes::opencv_float_weights());
+    r.push_back(passes::opencv_const_weights());
+    r.push_back(passes::opencv_fold_shapes());
+    r.push_back(passes::opencv_strip_attrs());
     return r;
   }();
   return registry;

@@ -1,0 +1,82 @@
+// opencv_float_weights: OpenCV 4.6 computes in float32; half / bfloat16
+// weights and placeholders become float32 and the casts between them go.
+//
+//   x:half -> Conv2D[T=half](x, w:half)          x:float -> Conv2D[T=float](x, w:float)
+//   y:float -> Cast[half->float] -> Relu    =>   y:float -> Relu        (a float->float Cast is spliced out)
+//
+// Every Const of dtype half / bfloat16 is widened (exactly); every type attr
+// (T, dtype, SrcT, DstT, list(type)...) holding half / bfloat16 becomes
+// float. A Cast left float->float is removed (consumers read its input); one
+// named in the outputs becomes an Identity. Numbers change only by the
+// rounding half precision did (the graph now computes in float32).
+// Preconditions: none; a graph without half tensors is left unchanged.
+#include <unordered_set>
+
+#include "eval/tensor_util.h"
+#include "passes/passes.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+
+namespace tfprod::passes {
+
+namespace {
+
+bool reduced(tensorflow::DataType t) { return t == tensorflow::DT_HALF || t == tensorflow::DT_BFLOAT16; }
+
+void widen_attr(tensorflow::AttrValue& v) {
+  if (v.has_type()) {
+    if (reduced(v.type())) v.set_type(tensorflow::DT_FLOAT);
+  } else if (v.has_list()) {
+    for (int i = 0; i < v.list().type_size(); ++i)
+      if (reduced(v.list().type(i))) v.mutable_list()->set_type(i, tensorflow::DT_FLOAT);
+  }
+}
+
+bool is_output(const PassContext& context, const Node& n) {
+  for (const auto& o : context.outputs)
+    if (TensorRef::parse(o).node == n.name()) return true;
+  return false;
+}
+
+void run(Graph& graph, const PassOptions&, PassContext& context) {
+  for (Node* n : graph.nodes()) {
+    if (n->op == "Const" && n->attr("value") && reduced(n->attr("value")->tensor().dtype())) {
+      Tensor t = eval::to_float32(tensor_from_proto(n->attr("value")->tensor(), n->name()));
+      tensor_to_proto(std::move(t), n->set_attr("value").mutable_tensor());
+    }
+    for (auto& entry : n->attrs()) widen_attr(*entry.mutable_value());
+  }
+  // Splice out Casts that became float -> float.
+  std::vector<Node*> casts;
+  for (Node* n : graph.nodes())
+    if (n->op == "Cast" && n->inputs.size() == 1 && n->attr("SrcT") && n->attr("DstT") &&
+        n->attr("SrcT")->type() == n->attr("DstT")->type())
+      casts.push_back(n);
+  std::unordered_set<const Node*> removed;
+  for (Node* cast : casts) {
+    if (is_output(context, *cast)) {
+      cast->op = "Identity";
+      tensorflow::DataType t = cast->attr("SrcT")->type();
+      cast->attrs().Clear();
+      cast->set_attr("T").set_type(t);
+      continue;
+    }
+    Endpoint src = cast->inputs[0];
+    for (Node* m : graph.nodes()) {
+      for (auto& in : m->inputs)
+        if (in.node == cast) in = src;
+      for (Node*& c : m->control_inputs)
+        if (c == cast && src.node) c = src.node;
+    }
+    removed.insert(cast);
+  }
+  graph.remove_nodes([&](const Node& n) { return removed.count(&n) > 0; });
+}
+
+}  // namespace
+
+PassSpec opencv_float_weights() {
+  return {"opencv_float_weights", "Half / bfloat16 constants, placeholders and op types to float32; drop float->float Casts",
+          {}, run};
+}
+
+}  // namespace tfprod::passes

@@ -1,0 +1,114 @@
+// opencv_preflight: which nodes OpenCV 4.6's TF importer rejects, and why
+// (FIELD-NOTES section 6: the importer's op list, its splices and fusions).
+#include "tfprod/opencv_preflight.h"
+
+#include <map>
+#include <set>
+
+namespace tfprod {
+
+namespace {
+
+// Ops OpenCV 4.6 imports, plus the ones it splices out or fuses away.
+const std::set<std::string>& supported() {
+  static const std::set<std::string> ops = {
+      "Conv2D", "DepthwiseConv2dNative", "Conv3D", "Conv2DBackpropInput", "SpaceToBatchND", "BatchToSpaceND",
+      "Pad", "MirrorPad", "BiasAdd", "Add", "AddV2", "AddN", "Sub", "Mul", "RealDiv", "MatMul", "BatchMatMul",
+      "Reshape", "Flatten", "Squeeze", "Transpose", "Const", "LRN", "Concat", "ConcatV2", "MaxPool", "MaxPool3D",
+      "AvgPool", "AvgPool3D", "MaxPoolGrad", "Placeholder", "Split", "Slice", "StridedSlice", "FusedBatchNorm",
+      "FusedBatchNormV3", "BlockLSTM", "ResizeNearestNeighbor", "ResizeBilinear", "FusedResizeAndPadConv2D",
+      "L2Normalize", "PriorBox", "Softmax", "CropAndResize", "Mean", "Sum", "Max", "Pack", "ClipByValue",
+      "LeakyRelu", "Abs", "Tanh", "Sigmoid", "Relu", "Relu6", "Elu", "Exp", "Identity", "ExpandDims", "Square",
+      "ArgMax", "ArgMin", "Minimum", "Maximum", "Rsqrt", "Shape", "Prod", "Dropout", "PlaceholderWithDefault",
+      "Switch", "Merge", "NoOp", "NextIteration", "Floor", "Neg", "Softplus", "Softsign"};
+  return ops;
+}
+
+const std::map<std::string, std::string>& hints() {
+  static const std::map<std::string, std::string> h = {
+      {"RandomUniform", "dropout left in the graph; run remove_dropout"},
+      {"RandomUniformLike", "dropout left in the graph; run remove_dropout"},
+      {"RandomStandardNormal", "a random op at inference; remove the sampling sub-graph"},
+      {"Cast", "OpenCV has no Cast; run opencv_float_weights / opencv_const_weights (or fold_constants)"},
+      {"Select", "a training switch (is_training placeholder); fix it to false and run fold_constants"},
+      {"SelectV2", "a training switch (is_training placeholder); fix it to false and run fold_constants"},
+      {"ReadVariableOp", "a resource variable: freeze the graph first (tfprod freeze)"},
+      {"VarHandleOp", "a resource variable: freeze the graph first (tfprod freeze)"},
+      {"VariableV2", "a variable: freeze the graph first (tfprod freeze)"},
+      {"StatefulPartitionedCall", "a function call: run inline_partitionedcall"},
+      {"PartitionedCall", "a function call: run inline_partitionedcall"},
+      {"IteratorGetNext", "a tf.data input: run strip_unused_nodes with --inputs"},
+      {"OneShotIterator", "a tf.data input: run strip_unused_nodes with --inputs"},
+      {"SquaredDifference", "moments of a batch norm in training mode: fix is_training and run fold_constants"},
+      {"StopGradient", "training-only op: run remove_training_nodes"},
+      {"Assert", "training-only op: run remove_training_nodes"},
+      {"CheckNumerics", "training-only op: run remove_training_nodes"},
+      {"Enter", "a while loop: OpenCV runs no control flow"},
+      {"Exit", "a while loop: OpenCV runs no control flow"},
+      {"LoopCond", "a while loop: OpenCV runs no control flow"},
+  };
+  return h;
+}
+
+bool reduced_or_unknown(const tensorflow::AttrValue& v) {
+  auto bad = [](int t) { return !((t >= 0 && t <= 19) || (t >= 101 && t <= 119)); };
+  if (v.has_type()) return bad(v.type());
+  if (v.has_list())
+    for (int t : v.list().type())
+      if (bad(t)) return true;
+  return false;
+}
+
+// Inputs that must be a direct Const: weights of convolutions and matmuls.
+std::vector<int> weight_inputs(const std::string& op) {
+  if (op == "Conv2D" || op == "DepthwiseConv2dNative" || op == "Conv3D" || op == "BiasAdd") return {1};
+  if (op == "Conv2DBackpropInput") return {1};
+  if (op == "FusedBatchNorm" || op == "FusedBatchNormV3") return {1, 2, 3, 4};
+  return {};
+}
+
+}  // namespace
+
+std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
+  std::vector<PreflightIssue> issues;
+  for (const Node* n : graph.nodes()) {
+    auto add = [&](std::string hint) { issues.push_back({n->name(), n->op, std::move(hint)}); };
+    if (!supported().count(n->op)) {
+      auto h = hints().find(n->op);
+      add(h != hints().end() ? h->second : "OpenCV 4.6 has no importer for " + n->op + " (it becomes an unknown layer)");
+      continue;
+    }
+    for (int i : weight_inputs(n->op))
+      if (i < static_cast<int>(n->inputs.size()) && n->inputs[i].node->op != "Const") {
+        const Node* w = n->inputs[i].node;
+        if (w->op == "Identity" || w->op == "Cast" || w->op == "ReadVariableOp") {
+          add("input " + std::to_string(i) + " is " + w->op + " '" + w->name() +
+              "', not a Const (\"Const input blob for weights not found\"); run opencv_const_weights");
+          break;
+        }
+      }
+    for (const auto& a : n->attrs())
+      if (reduced_or_unknown(a.value())) {
+        add("attr '" + a.key() + "' holds a type past DT_HALF that OpenCV's protos lack; run opencv_strip_attrs");
+        break;
+      }
+    if (n->op == "Transpose" && n->inputs.size() == 2 && n->inputs[1].node->op != "Const")
+      add("Transpose with a computed perm: OpenCV needs a Const perm; run opencv_fold_shapes");
+    if ((n->op == "Reshape" || n->op == "Conv2DBackpropInput") && n->inputs.size() >= 2) {
+      int shape_input = n->op == "Reshape" ? 1 : 0;
+      const Node* s = n->inputs[shape_input].node;
+      if (s->op != "Const" && s->op != "Pack" && s->op != "Shape")
+        add("shape computed by " + s->op + " '" + s->name() + "': OpenCV matches only a few such patterns; run "
+            "opencv_fold_shapes (placeholders need known shapes)");
+    }
+  }
+  return issues;
+}
+
+std::string preflight_text(const std::vector<PreflightIssue>& issues) {
+  std::string out;
+  for (const auto& i : issues) out += i.node + " (" + i.op + "): " + i.hint + "\n";
+  return out;
+}
+
+}  // namespace tfprod
