@@ -5,10 +5,8 @@
 //
 // Options: old_node_name, new_node_name (both required). Fails when the new
 // name is taken or the old one is not in the graph. When the node is one of
-// the pipeline's inputs, the pipeline's input names follow it, so later
-// transforms find it under its new name. An output node cannot be renamed
-// while it is listed in --outputs (the pipeline checks every pass keeps the
-// outputs by name): rename it in a run without it in --outputs.
+// the pipeline's inputs or outputs, those names follow it, so later
+// transforms find it under its new name.
 #include "passes/passes.h"
 #include "tfprod/error.h"
 
@@ -34,11 +32,9 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
   if (!n) fail("no node named '{}'", from);
   if (from == to) return;
   if (graph.find(to)) fail("a node is already named '{}'", to);
-  for (const auto& o : context.outputs)
-    if (TensorRef::parse(o).node == from)
-      fail("'{}' is one of the outputs (--outputs), which every transform must keep by name", from);
   graph.rename(*n, to);
   rename_refs(context.inputs, from, to);
+  rename_refs(context.outputs, from, to);
 }
 
 }  // namespace

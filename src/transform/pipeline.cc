@@ -37,11 +37,11 @@ std::vector<PipelineStep> build_pipeline(const std::vector<TransformCall>& calls
 
 namespace {
 
-// The outputs the graph has must survive every pass.
-std::vector<std::string> present_outputs(const Graph& graph, const PassContext& context) {
-  std::vector<std::string> out;
-  for (const auto& o : context.outputs)
-    if (graph.find(TensorRef::parse(o).node)) out.push_back(TensorRef::parse(o).node);
+// Which of the pipeline's outputs the graph has: each must survive the pass
+// (under the name the context then gives it: rename_node may rename it).
+std::vector<bool> present_outputs(const Graph& graph, const PassContext& context) {
+  std::vector<bool> out;
+  for (const auto& o : context.outputs) out.push_back(graph.find(TensorRef::parse(o).node) != nullptr);
   return out;
 }
 
@@ -56,14 +56,20 @@ std::vector<StepResult> run_pipeline(Graph& graph, const std::vector<PipelineSte
     r.nodes_before = graph.size();
     const std::string source = graph.source();
     tensorflow::GraphDef snapshot = graph.to_graphdef();
-    const std::vector<std::string> outputs = present_outputs(graph, context);
+    const std::vector<bool> present = present_outputs(graph, context);
+    const PassContext saved = context;
     try {
       step.pass->run(graph, step.options, context);
       validate(graph);
-      for (const auto& o : outputs)
-        if (!graph.find(o)) fail("it removed the output node '{}'", o);
+      if (context.outputs.size() != present.size()) fail("it changed the number of outputs");
+      for (std::size_t i = 0; i < present.size(); ++i)
+        if (present[i] && !graph.find(TensorRef::parse(context.outputs[i]).node))
+          fail("it removed the output node '{}'", TensorRef::parse(context.outputs[i]).node);
     } catch (const Error& e) {
       graph = Graph::from_graphdef(std::move(snapshot), source);
+      std::vector<std::string> warnings = std::move(context.warnings);
+      context = saved;
+      context.warnings = std::move(warnings);
       if (!step.ignore_errors) fail("transform '{}' failed: {}", r.name, e.what());
       r.ok = false;
       r.message = e.what();
