@@ -36,7 +36,8 @@ inline std::string bool_const(const std::string& name, bool v) {
                   (v ? "true" : "false") + " } } }");
 }
 
-inline std::string placeholder(const std::string& name, const std::string& shape_dims = "dim { size: 2 } dim { size: 3 }",
+inline std::string placeholder(const std::string& name,
+                               const std::string& shape_dims = "dim { size: 2 } dim { size: 3 }",
                                const std::string& dtype = "DT_FLOAT") {
   return node(name, "Placeholder", {},
               "attr { key: \"dtype\" value { type: " + dtype + " } } attr { key: \"shape\" value { shape { " +

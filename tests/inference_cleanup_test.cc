@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "inference_cleanup_support.h"
-#include "transform_test_support.h"
 #include "tfprod/error.h"
+#include "transform_test_support.h"
 
 namespace tfprod {
 namespace {
@@ -15,8 +15,10 @@ using test::graph_text;
 using test::node;
 
 const std::string kBool = "attr { key: \"T\" value { type: DT_BOOL } }";
-const std::string kShapeAttrs = "attr { key: \"T\" value { type: DT_FLOAT } } attr { key: \"out_type\" value { type: DT_INT32 } }";
-const std::string kRandomAttrs = "attr { key: \"dtype\" value { type: DT_FLOAT } } attr { key: \"T\" value { type: DT_INT32 } }";
+const std::string kShapeAttrs =
+    "attr { key: \"T\" value { type: DT_FLOAT } } attr { key: \"out_type\" value { type: DT_INT32 } }";
+const std::string kRandomAttrs =
+    "attr { key: \"dtype\" value { type: DT_FLOAT } } attr { key: \"T\" value { type: DT_INT32 } }";
 
 // TF1 tf.nn.dropout(relu, keep_prob): Mul(RealDiv(x, keep), Floor(Add(keep, U))).
 std::string tf1_dropout(const std::string& p, const std::string& x, const std::string& keep) {
@@ -30,9 +32,8 @@ std::string tf1_dropout(const std::string& p, const std::string& x, const std::s
          node(p + "/div", "RealDiv", {x, keep}) + node(p + "/mul", "Mul", {p + "/div", p + "/Floor"});
 }
 
-const std::string kTf1 = test::placeholder("x") + node("relu", "Relu", {"x"}) +
-                         test::placeholder("keep_prob", "") + tf1_dropout("drop", "relu", "keep_prob") +
-                         node("out", "Tanh", {"drop/mul"});
+const std::string kTf1 = test::placeholder("x") + node("relu", "Relu", {"x"}) + test::placeholder("keep_prob", "") +
+                         tf1_dropout("drop", "relu", "keep_prob") + node("out", "Tanh", {"drop/mul"});
 
 Graph without_dropout(Graph g, const std::string& name, double value) {
   test::fix_value(g, name, value);
@@ -49,16 +50,15 @@ TEST(RemoveDropout, Tf1KeepProbPlaceholder) {
 
 TEST(RemoveDropout, ChainedWithReciprocalScaleAndSwappedOperands) {
   // Second dropout: Mul(Floor(Add(U, keep)), Mul(x, Reciprocal(keep))), keep a PlaceholderWithDefault.
-  std::string text = test::placeholder("x") + node("relu", "Relu", {"x"}) + test::scalar_const("keep/default", 0.5) +
-                     node("keep_prob", "PlaceholderWithDefault", {"keep/default"},
-                          "attr { key: \"dtype\" value { type: DT_FLOAT } } attr { key: \"shape\" value { shape {} } }") +
-                     tf1_dropout("drop", "relu", "keep_prob") +
-                     node("drop2/Shape", "Shape", {"drop/mul"}, kShapeAttrs) +
-                     node("drop2/RandomUniform", "RandomUniform", {"drop2/Shape"}, kRandomAttrs) +
-                     node("drop2/add", "AddV2", {"drop2/RandomUniform", "keep_prob"}) +
-                     node("drop2/Floor", "Floor", {"drop2/add"}) + node("drop2/inv", "Reciprocal", {"keep_prob"}) +
-                     node("drop2/scaled", "Mul", {"drop/mul", "drop2/inv"}) +
-                     node("drop2/mul", "Mul", {"drop2/Floor", "drop2/scaled"}) + node("out", "Tanh", {"drop2/mul"});
+  std::string text =
+      test::placeholder("x") + node("relu", "Relu", {"x"}) + test::scalar_const("keep/default", 0.5) +
+      node("keep_prob", "PlaceholderWithDefault", {"keep/default"},
+           "attr { key: \"dtype\" value { type: DT_FLOAT } } attr { key: \"shape\" value { shape {} } }") +
+      tf1_dropout("drop", "relu", "keep_prob") + node("drop2/Shape", "Shape", {"drop/mul"}, kShapeAttrs) +
+      node("drop2/RandomUniform", "RandomUniform", {"drop2/Shape"}, kRandomAttrs) +
+      node("drop2/add", "AddV2", {"drop2/RandomUniform", "keep_prob"}) + node("drop2/Floor", "Floor", {"drop2/add"}) +
+      node("drop2/inv", "Reciprocal", {"keep_prob"}) + node("drop2/scaled", "Mul", {"drop/mul", "drop2/inv"}) +
+      node("drop2/mul", "Mul", {"drop2/Floor", "drop2/scaled"}) + node("out", "Tanh", {"drop2/mul"});
   Graph after = test::apply_transforms(test::parse_graph(text), "remove_dropout", {}, {"out"});
   EXPECT_EQ(graph_text(after), "x = Placeholder()\nrelu = Relu(x)\nout = Tanh(relu)\n");
   test::expect_same_outputs(without_dropout(test::parse_graph(text), "keep_prob", 1), after, {"out"},
@@ -67,19 +67,19 @@ TEST(RemoveDropout, ChainedWithReciprocalScaleAndSwappedOperands) {
 
 // tf.layers.dropout(rate) (TF >= 1.13), every operand order swapped.
 std::string rate_dropout(const std::string& top) {
-  return test::placeholder("x") + test::scalar_const("d/rate", 0.4) +
-         node("d/Shape", "Shape", {"x"}, kShapeAttrs) + node("d/RU", "RandomUniform", {"d/Shape"}, kRandomAttrs) +
-         test::scalar_const("d/range", 1) + test::scalar_const("d/min", 0) + node("d/u_mul", "Mul", {"d/range", "d/RU"}) +
+  return test::placeholder("x") + test::scalar_const("d/rate", 0.4) + node("d/Shape", "Shape", {"x"}, kShapeAttrs) +
+         node("d/RU", "RandomUniform", {"d/Shape"}, kRandomAttrs) + test::scalar_const("d/range", 1) +
+         test::scalar_const("d/min", 0) + node("d/u_mul", "Mul", {"d/range", "d/RU"}) +
          node("d/U", "AddV2", {"d/min", "d/u_mul"}) + test::scalar_const("d/one", 1) +
          node("d/sub", "Sub", {"d/one", "d/rate"}) + node("d/scale", "RealDiv", {"d/one", "d/sub"}) +
          node("d/mul", "Mul", {"d/scale", "x"}) + node("d/ge", "GreaterEqual", {"d/U", "d/rate"}) + top;
 }
 
 TEST(RemoveDropout, RateFormWithCast) {
-  const std::string text =
-      rate_dropout(node("d/Cast", "Cast", {"d/ge"},
-                        "attr { key: \"SrcT\" value { type: DT_BOOL } } attr { key: \"DstT\" value { type: DT_FLOAT } }") +
-                   node("d/mul_1", "Mul", {"d/Cast", "d/mul"}) + node("y", "Relu", {"d/mul_1"}));
+  const std::string text = rate_dropout(
+      node("d/Cast", "Cast", {"d/ge"},
+           "attr { key: \"SrcT\" value { type: DT_BOOL } } attr { key: \"DstT\" value { type: DT_FLOAT } }") +
+      node("d/mul_1", "Mul", {"d/Cast", "d/mul"}) + node("y", "Relu", {"d/mul_1"}));
   Graph after = test::apply_transforms(test::parse_graph(text), "remove_dropout", {}, {"y"});
   EXPECT_EQ(graph_text(after), "x = Placeholder()\ny = Relu(x)\n");
   test::expect_same_outputs(without_dropout(test::parse_graph(text), "d/rate", 0), after, {"y"},
@@ -87,8 +87,8 @@ TEST(RemoveDropout, RateFormWithCast) {
 }
 
 TEST(RemoveDropout, SelectFormWithoutCastKeepsAnOutputName) {
-  const std::string text = rate_dropout(node("d/zeros", "ZerosLike", {"x"}) +
-                                        node("y", "SelectV2", {"d/ge", "d/mul", "d/zeros"}));
+  const std::string text =
+      rate_dropout(node("d/zeros", "ZerosLike", {"x"}) + node("y", "SelectV2", {"d/ge", "d/mul", "d/zeros"}));
   Graph after = test::apply_transforms(test::parse_graph(text), "remove_dropout", {}, {"y"});
   EXPECT_EQ(graph_text(after), "x = Placeholder()\ny = Identity(x)\n");
   test::expect_same_outputs(without_dropout(test::parse_graph(text), "d/rate", 0), after, {"y"},
@@ -173,15 +173,22 @@ const std::string kTraining =
          "attr { key: \"dtype\" value { type: DT_FLOAT } } attr { key: \"value\" value { tensor { dtype: DT_FLOAT "
          "tensor_shape { dim { size: 3 } dim { size: 2 } } float_val: 0.5 } } }") +
     node("w/read", "Identity", {"w"}) + node("mm", "MatMul", {"x", "w/read"}) +
-    node("chk", "CheckNumerics", {"mm"}, "attr { key: \"T\" value { type: DT_FLOAT } } attr { key: \"message\" value { s: \"nan\" } }") +
+    node("chk", "CheckNumerics", {"mm"},
+         "attr { key: \"T\" value { type: DT_FLOAT } } attr { key: \"message\" value { s: \"nan\" } }") +
     node("sg", "StopGradient", {"chk"}) + test::scalar_const("msg", 1) +
-    node("pr", "Print", {"sg", "msg"}, "attr { key: \"T\" value { type: DT_FLOAT } } attr { key: \"U\" value { list { type: DT_FLOAT } } }") +
+    node("pr", "Print", {"sg", "msg"},
+         "attr { key: \"T\" value { type: DT_FLOAT } } attr { key: \"U\" value { list { type: DT_FLOAT } } }") +
     node("relu", "Relu", {"pr"}) + node("snap", "Snapshot", {"relu"}) + node("out", "Identity", {"snap"}) +
-    node("axis", "Const", {}, "attr { key: \"dtype\" value { type: DT_INT32 } } attr { key: \"value\" value { tensor { dtype: DT_INT32 tensor_shape {} int_val: 0 } } }") +
+    node("axis", "Const", {},
+         "attr { key: \"dtype\" value { type: DT_INT32 } } attr { key: \"value\" value { tensor { dtype: DT_INT32 "
+         "tensor_shape {} int_val: 0 } } }") +
     node("loss", "Sum", {"relu", "axis"}) +
-    node("tag", "Const", {}, "attr { key: \"dtype\" value { type: DT_STRING } } attr { key: \"value\" value { tensor { dtype: DT_STRING tensor_shape {} string_val: \"loss\" } } }") +
-    node("summ", "ScalarSummary", {"tag", "loss"}) + node("merged", "MergeSummary", {"summ"}, "attr { key: \"N\" value { i: 1 } }") +
-    test::bool_const("ok", true) + node("assert", "Assert", {"ok", "msg"}, "attr { key: \"T\" value { list { type: DT_FLOAT } } }") +
+    node("tag", "Const", {},
+         "attr { key: \"dtype\" value { type: DT_STRING } } attr { key: \"value\" value { tensor { dtype: DT_STRING "
+         "tensor_shape {} string_val: \"loss\" } } }") +
+    node("summ", "ScalarSummary", {"tag", "loss"}) +
+    node("merged", "MergeSummary", {"summ"}, "attr { key: \"N\" value { i: 1 } }") + test::bool_const("ok", true) +
+    node("assert", "Assert", {"ok", "msg"}, "attr { key: \"T\" value { list { type: DT_FLOAT } } }") +
     node("y", "Neg", {"mm", "^assert"});
 
 TEST(RemoveTrainingNodes, SplicesPassThroughsDropsAssertsAndSummaries) {

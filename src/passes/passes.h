@@ -35,6 +35,8 @@ PassSpec inline_partitionedcall();
 PassSpec remove_dropout();
 PassSpec resolve_switches();
 PassSpec remove_training_nodes();
+PassSpec batch_norm_inference();
+PassSpec cut_input_pipeline();
 PassSpec opencv_float_weights();
 PassSpec opencv_const_weights();
 PassSpec opencv_fold_shapes();

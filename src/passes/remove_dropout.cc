@@ -55,8 +55,7 @@ bool small_ancestry(const Node* n, NodeSet* leaves) {
 bool scale_like(const Node* n, const NodeSet& allowed) {
   NodeSet leaves;
   if (!small_ancestry(n, &leaves)) return false;
-  return std::all_of(leaves.begin(), leaves.end(),
-                     [&](const Node* l) { return l->op == "Const" || allowed.count(l); });
+  return std::all_of(leaves.begin(), leaves.end(), [&](const Node* l) { return l->op == "Const" || allowed.count(l); });
 }
 
 struct Match {
@@ -84,8 +83,7 @@ bool uniform(Node* n, int depth, std::vector<Node*>& inner) {
 bool mask(Node* n, Match& m, bool allow_bool) {
   std::vector<Node*> inner{n};
   Node* cmp = n;
-  if (n->op == "Floor" && n->inputs.size() == 1 && is_add(n->inputs[0].node) &&
-      n->inputs[0].node->inputs.size() == 2) {
+  if (n->op == "Floor" && n->inputs.size() == 1 && is_add(n->inputs[0].node) && n->inputs[0].node->inputs.size() == 2) {
     Node* add = n->inputs[0].node;
     for (int i = 0; i < 2; ++i) {
       std::vector<Node*> sub{add};
@@ -119,8 +117,8 @@ bool mask(Node* n, Match& m, bool allow_bool) {
 
 // x from RealDiv(x, s) / Mul(x, s) / Mul(s, x), s scale-like.
 bool scaled(Node* n, Match& m) {
-  if ((n->op == "RealDiv" || n->op == "Div") && n->inputs.size() == 2 &&
-      scale_like(n->inputs[1].node, m.keep_leaves) && !scale_like(n->inputs[0].node, m.keep_leaves)) {
+  if ((n->op == "RealDiv" || n->op == "Div") && n->inputs.size() == 2 && scale_like(n->inputs[1].node, m.keep_leaves) &&
+      !scale_like(n->inputs[0].node, m.keep_leaves)) {
     m.x = n->inputs[0];
     return m.inner.push_back(n), true;
   }
@@ -186,7 +184,7 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
     found.push_back(std::move(m));
   }
 
-  std::vector<const Node*> candidates;  // may have lost their last consumer
+  std::vector<const Node*> candidates;                 // may have lost their last consumer
   std::unordered_map<const Node*, Endpoint> replaced;  // chained dropouts: x may be another's top
   for (const Match& m : found) replaced[m.top] = m.x;
   for (Match& m : found) {

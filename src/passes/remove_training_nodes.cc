@@ -87,8 +87,7 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
     const Node* n = seeds.back();
     seeds.pop_back();
     std::vector<const Node*> producers;
-    for (std::size_t i = spliced.count(n) ? 1 : 0; i < n->inputs.size(); ++i)
-      producers.push_back(n->inputs[i].node);
+    for (std::size_t i = spliced.count(n) ? 1 : 0; i < n->inputs.size(); ++i) producers.push_back(n->inputs[i].node);
     producers.insert(producers.end(), n->control_inputs.begin(), n->control_inputs.end());
     for (const Node* p : producers) {
       if (removed.count(p) || named.count(p)) continue;

@@ -19,7 +19,6 @@
 // Preconditions: nodes named in the outputs must not be in an untaken branch
 // (the pass fails naming them); while-loop switches (LoopCond) are left alone.
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -47,12 +46,23 @@ Tensor scalar(DataType dtype, const std::string& text, const std::string& name) 
   const double v = truth ? 1 : (text == "false" || text == "False") ? 0 : std::stod(text);
   auto put = [&](auto value) { t.data.assign(reinterpret_cast<const char*>(&value), sizeof(value)); };
   switch (dtype) {
-    case tensorflow::DT_BOOL: put(static_cast<bool>(v != 0)); break;
-    case tensorflow::DT_FLOAT: put(static_cast<float>(v)); break;
-    case tensorflow::DT_DOUBLE: put(v); break;
-    case tensorflow::DT_INT32: put(static_cast<int32_t>(v)); break;
-    case tensorflow::DT_INT64: put(static_cast<int64_t>(v)); break;
-    default: fail("set={}:{}: cannot give a value to '{}' of {}", name, text, name, dtype_name(dtype));
+    case tensorflow::DT_BOOL:
+      put(static_cast<bool>(v != 0));
+      break;
+    case tensorflow::DT_FLOAT:
+      put(static_cast<float>(v));
+      break;
+    case tensorflow::DT_DOUBLE:
+      put(v);
+      break;
+    case tensorflow::DT_INT32:
+      put(static_cast<int32_t>(v));
+      break;
+    case tensorflow::DT_INT64:
+      put(static_cast<int64_t>(v));
+      break;
+    default:
+      fail("set={}:{}: cannot give a value to '{}' of {}", name, text, name, dtype_name(dtype));
   }
   return t;
 }
@@ -84,8 +94,8 @@ std::vector<std::pair<std::string, Tensor>> flag_feeds(const Graph& graph, const
 std::optional<bool> predicate(const Graph& graph, const Endpoint& pred,
                               const std::vector<std::pair<std::string, Tensor>>& feeds) {
   static const std::unordered_set<std::string> opaque = {
-      "Placeholder", "Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond", "RefSwitch",
-      "VariableV2", "VarHandleOp", "ReadVariableOp", "RandomUniform", "IteratorGetNext"};
+      "Placeholder", "Switch",     "Merge",       "Enter",          "Exit",          "NextIteration",  "LoopCond",
+      "RefSwitch",   "VariableV2", "VarHandleOp", "ReadVariableOp", "RandomUniform", "IteratorGetNext"};
   std::map<std::string, const Tensor*> fed;
   for (const auto& f : feeds) fed[f.first] = &f.second;
   std::vector<std::pair<std::string, Tensor>> used;

@@ -34,6 +34,8 @@ const std::vector<PassSpec>& pass_registry() {
     r.push_back(passes::remove_dropout());
     r.push_back(passes::resolve_switches());
     r.push_back(passes::remove_training_nodes());
+    r.push_back(passes::batch_norm_inference());
+    r.push_back(passes::cut_input_pipeline());
     r.push_back(passes::opencv_float_weights());
     r.push_back(passes::opencv_const_weights());
     r.push_back(passes::opencv_fold_shapes());

@@ -1,0 +1,121 @@
+// batch_norm_inference: a FusedBatchNorm left in training mode normalises
+// with the batch's statistics; at inference it must use the moving ones.
+//
+//   x, gamma, beta, Const[0], Const[0]                  x, gamma, beta, bn/moving_mean, bn/moving_variance
+//     -> FusedBatchNormV3(is_training=true)       =>      -> FusedBatchNormV3(is_training=false)
+//
+// FusedBatchNorm / V2 / V3 with is_training=true (TF's default when the attr
+// is absent) get is_training=false. Their mean / variance inputs are kept
+// when they are the moving statistics (a non-empty Const or a variable,
+// through Identity / Switch / ReadVariableOp). Otherwise (empty tensors, or
+// statistics computed from the batch) the Consts named PREFIX/moving_mean and
+// PREFIX/moving_variance are used, PREFIX taken from the gamma / beta
+// variables' names or from the node's own name scopes; the inputs they replace
+// go when nothing else reads them.
+//
+// Preconditions: every training-mode batch norm has moving statistics; the
+// pass fails naming the first that has none. To keep a tf.cond's training
+// branch, run this before resolve_switches(set=is_train:true): resolving
+// removes the moving statistics only the inference branch read.
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "passes/passes.h"
+#include "tfprod/error.h"
+
+namespace tfprod::passes {
+
+namespace {
+
+// The node a value comes from, looking through pass-through ops.
+const Node* source(const Node* n) {
+  static const std::unordered_set<std::string> through = {"Identity",       "Snapshot", "Switch",      "RefSwitch",
+                                                          "ReadVariableOp", "Enter",    "StopGradient"};
+  for (int guard = 0; guard < 32 && through.count(n->op) && !n->inputs.empty(); ++guard) n = n->inputs[0].node;
+  return n;
+}
+
+bool moving_statistic(const Node* n) {
+  const Node* s = source(n);
+  if (s->op == "VariableV2" || s->op == "Variable" || s->op == "VarHandleOp") return true;
+  if (s->op != "Const" || !s->attr("value")) return false;
+  const auto& shape = s->attr("value")->tensor().tensor_shape();
+  return !shape.unknown_rank() && shape.dim_size() == 1 && shape.dim(0).size() > 0;
+}
+
+std::string scope_of(const std::string& name) {
+  auto slash = name.rfind('/');
+  return slash == std::string::npos ? "" : name.substr(0, slash + 1);
+}
+
+// PREFIX candidates: the scale / offset variables' scopes, then the node's scopes.
+std::vector<std::string> prefixes(const Node& bn) {
+  std::vector<std::string> out;
+  for (int i : {1, 2})
+    if (bn.inputs.size() > static_cast<std::size_t>(i)) out.push_back(scope_of(source(bn.inputs[i].node)->name()));
+  for (std::string s = scope_of(bn.name()); !s.empty(); s = scope_of(s.substr(0, s.size() - 1))) out.push_back(s);
+  for (std::size_t i = out.size(); i-- > 0;)
+    if (std::find(out.begin(), out.begin() + i, out[i]) != out.begin() + i) out.erase(out.begin() + i);
+  return out;
+}
+
+void run(Graph& graph, const PassOptions&, PassContext& context) {
+  std::unordered_set<const Node*> named;
+  for (const auto& s : context.inputs) named.insert(graph.find(TensorRef::parse(s).node));
+  for (const auto& s : context.outputs) named.insert(graph.find(TensorRef::parse(s).node));
+
+  std::vector<const Node*> replaced;
+  for (Node* n : graph.nodes()) {
+    if (n->op != "FusedBatchNorm" && n->op != "FusedBatchNormV2" && n->op != "FusedBatchNormV3") continue;
+    const auto* training = n->attr("is_training");
+    if ((training && !training->b()) || n->inputs.size() < 5) continue;
+    if (!moving_statistic(n->inputs[3].node) || !moving_statistic(n->inputs[4].node)) {
+      Node *mean = nullptr, *variance = nullptr;
+      for (const auto& p : prefixes(*n)) {
+        mean = graph.find(p + "moving_mean");
+        variance = graph.find(p + "moving_variance");
+        if (mean && variance && moving_statistic(mean) && moving_statistic(variance)) break;
+        mean = variance = nullptr;
+      }
+      if (!mean)
+        fail(
+            "'{}' is in training mode (batch statistics) and no moving_mean / moving_variance Consts were found "
+            "for it (looked under '{}')",
+            n->name(), fmt::join(prefixes(*n), "', '"));
+      replaced.push_back(n->inputs[3].node);
+      replaced.push_back(n->inputs[4].node);
+      n->inputs[3] = {mean, 0};
+      n->inputs[4] = {variance, 0};
+    }
+    n->set_attr("is_training").set_b(false);
+    n->remove_attr("exponential_avg_factor");
+  }
+
+  // The empty placeholders' Consts (or batch statistics) nothing reads now.
+  auto uses = graph.uses();
+  std::unordered_set<const Node*> removed;
+  while (!replaced.empty()) {
+    const Node* p = replaced.back();
+    replaced.pop_back();
+    if (removed.count(p) || named.count(p)) continue;
+    const auto& us = uses[p];
+    if (!std::all_of(us.begin(), us.end(), [&](const Use& u) { return removed.count(u.node); })) continue;
+    removed.insert(p);
+    for (const auto& in : p->inputs) replaced.push_back(in.node);
+    replaced.insert(replaced.end(), p->control_inputs.begin(), p->control_inputs.end());
+  }
+  graph.remove_nodes([&](const Node& n) { return removed.count(&n) > 0; });
+}
+
+}  // namespace
+
+PassSpec batch_norm_inference() {
+  return {"batch_norm_inference",
+          "Put FusedBatchNorm(V2/V3) with is_training=true into inference mode on the moving mean / variance",
+          {},
+          run};
+}
+
+}  // namespace tfprod::passes
