@@ -15,6 +15,7 @@
 #include "tfprod/opencv_preflight.h"
 #include "tfprod/opencv_runner.h"
 #include "tfprod/eval.h"
+#include "tfprod/verify.h"
 #include "transform_test_support.h"
 
 namespace tfprod {
@@ -242,8 +243,64 @@ node { name: "e" op: "Erf" input: "r" attr { key: "T" value { type: DT_FLOAT } }
   EXPECT_NE(text.find("e (Erf): OpenCV 4.6 has no importer for Erf"), std::string::npos) << text;
 }
 
+// x[1,2,3,4] -> Relu -> Reshape([1,24]): OpenCV cannot tell the layout.
+const char* kPlainFlatten = R"(
+node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "shape" value { shape { dim { size: 1 } dim { size: 2 } dim { size: 3 } dim { size: 4 } } } } }
+node { name: "relu" op: "Relu" input: "x" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "s" op: "Const" attr { key: "dtype" value { type: DT_INT32 } } attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { dim { size: 2 } } int_val: 1 int_val: 24 } } } }
+node { name: "out" op: "Reshape" input: "relu" input: "s" attr { key: "T" value { type: DT_FLOAT } } attr { key: "Tshape" value { type: DT_INT32 } } }
+)";
+
+TEST(OpenCvCompat, ReshapeLayoutMakesOpenCvFlattenInNhwcOrder) {
+  Graph before = parse_graph(kPlainFlatten);
+  Graph after = apply_transforms(before, "opencv_reshape_layout", {"x"}, {"out"});
+  EXPECT_EQ(graph_text(after),
+            "x = Placeholder()\n"
+            "relu = Relu(x)\n"
+            "s = Const[DT_INT32 [2]]()\n"
+            "out = Reshape(out/opencv_nhwc, s)\n"
+            "out/opencv_nhwc/zeros = Const[DT_FLOAT [4]]()\n"
+            "out/opencv_nhwc = BiasAdd(relu, out/opencv_nhwc/zeros)\n");
+  auto feeds = random_feeds(before, {"out"});
+  expect_same_outputs(before, after, {"out"}, feeds, 0);
+  // OpenCV: wrong order before, TF's order after.
+  fs::path dir = scratch_dir();
+  save_graph(before, dir / "before.pb");
+  save_graph(after, dir / "after.pb");
+  VerifyOptions options;
+  options.feeds = feeds;
+  options.outputs = {"out"};
+  EXPECT_FALSE(verify_model(dir / "before.pb", &before, options).ok());
+  VerifyReport report = verify_model(dir / "after.pb", &before, options);
+  EXPECT_TRUE(report.ok()) << report.opencv_error << report.table();
+}
+
+// anpr_estimator: TF's own optimized graph (half weights, dropout, a float
+// placeholder feeding half ops) loads in OpenCV and matches the evaluator.
+TEST(OpenCvCompat, AnprOptimizedGraphRunsInOpenCv) {
+  TFPROD_REQUIRE_CORPUS();
+  fs::path model = corpus_dir() / "anpr_estimator/frozen_cut_graph_opt.pb";
+  Graph g = load_graph(model);
+  EXPECT_NE(opencv_import_error(model).empty() && opencv_preflight(g).empty(), true);
+  Graph after = apply_transforms(g,
+                                 "strip_unused_nodes(type=float, shape=\"1,20,20,1\") remove_dropout "
+                                 "opencv_float_weights opencv_const_weights opencv_fold_shapes "
+                                 "opencv_reshape_layout opencv_strip_attrs",
+                                 {"IteratorGetNext"}, {"softmax_tensor"});
+  EXPECT_TRUE(opencv_preflight(after).empty()) << preflight_text(opencv_preflight(after));
+  fs::path out = scratch_dir() / "anpr.pb";
+  save_graph(after, out);
+  VerifyOptions options;
+  options.outputs = {"dense/Relu", "dense_1/BiasAdd", "softmax_tensor"};
+  VerifyReport report = verify_model(out, &after, options);
+  EXPECT_TRUE(report.ok()) << report.opencv_error << report.table();
+  std::cout << report.table();
+}
+
 const char* kOpenCvPipeline =
-    "remove_dropout opencv_float_weights opencv_const_weights opencv_fold_shapes opencv_strip_attrs";
+    "remove_dropout opencv_float_weights opencv_const_weights opencv_fold_shapes opencv_reshape_layout "
+    "opencv_strip_attrs";
 
 // opencv_extra nets: OpenCV on the original, then on the passes' output,
 // against TF's recorded output.

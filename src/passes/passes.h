@@ -41,6 +41,7 @@ PassSpec opencv_float_weights();
 PassSpec opencv_const_weights();
 PassSpec opencv_fold_shapes();
 PassSpec opencv_strip_attrs();
+PassSpec opencv_reshape_layout();
 
 
 }  // namespace tfprod::passes

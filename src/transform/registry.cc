@@ -40,6 +40,7 @@ const std::vector<PassSpec>& pass_registry() {
     r.push_back(passes::opencv_const_weights());
     r.push_back(passes::opencv_fold_shapes());
     r.push_back(passes::opencv_strip_attrs());
+    r.push_back(passes::opencv_reshape_layout());
     return r;
   }();
   return registry;
