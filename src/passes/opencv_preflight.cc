@@ -30,8 +30,8 @@ const std::map<std::string, std::string>& hints() {
       {"RandomUniformLike", "dropout left in the graph; run remove_dropout"},
       {"RandomStandardNormal", "a random op at inference; remove the sampling sub-graph"},
       {"Cast", "OpenCV has no Cast; run opencv_float_weights / opencv_const_weights (or fold_constants)"},
-      {"Select", "a training switch (is_training placeholder); fix it to false and run fold_constants"},
-      {"SelectV2", "a training switch (is_training placeholder); fix it to false and run fold_constants"},
+      {"Select", "a training switch: run placeholders_to_const(names=FLAG), then opencv_fold_shapes"},
+      {"SelectV2", "a training switch: run placeholders_to_const(names=FLAG), then opencv_fold_shapes"},
       {"ReadVariableOp", "a resource variable: freeze the graph first (tfprod freeze)"},
       {"VarHandleOp", "a resource variable: freeze the graph first (tfprod freeze)"},
       {"VariableV2", "a variable: freeze the graph first (tfprod freeze)"},
@@ -39,8 +39,8 @@ const std::map<std::string, std::string>& hints() {
       {"PartitionedCall", "a function call: run inline_partitionedcall"},
       {"IteratorGetNext", "a tf.data input: run strip_unused_nodes with --inputs"},
       {"OneShotIterator", "a tf.data input: run strip_unused_nodes with --inputs"},
-      {"SquaredDifference", "moments of a batch norm in training mode: fix is_training and run fold_constants"},
-      {"StopGradient", "training-only op: run remove_training_nodes"},
+      {"SquaredDifference", "batch-norm moments (training mode): run placeholders_to_const(names=FLAG), opencv_fold_shapes"},
+      {"StopGradient", "training-only op (batch-norm moments?): run remove_training_nodes / placeholders_to_const"},
       {"Assert", "training-only op: run remove_training_nodes"},
       {"CheckNumerics", "training-only op: run remove_training_nodes"},
       {"Enter", "a while loop: OpenCV runs no control flow"},
@@ -90,6 +90,12 @@ std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
     for (const auto& a : n->attrs())
       if (reduced_or_unknown(a.value())) {
         add("attr '" + a.key() + "' holds a type past DT_HALF that OpenCV's protos lack; run opencv_strip_attrs");
+        break;
+      }
+    for (const auto& in : n->inputs)
+      if (in.node->op == "BlockLSTM" && in.index != 0) {
+        add("reads output " + std::to_string(in.index) + " of BlockLSTM '" + in.node->name() +
+            "': OpenCV 4.6's LSTM layer has one output (h); only OpenCV's own text config (the .pbtxt) can remap it");
         break;
       }
     if (n->op == "Transpose" && n->inputs.size() == 2 && n->inputs[1].node->op != "Const")
