@@ -299,6 +299,20 @@ TEST(OpenCvCompat, AnprOptimizedGraphRunsInOpenCv) {
   std::cout << report.table();
 }
 
+TEST(OpenCvCompat, PreflightCommandListsNodesAndExitCode) {
+  TFPROD_REQUIRE_CORPUS();
+  auto r = run(tool("tfprod").string() + " preflight " +
+               (corpus_dir() / "anpr_estimator/frozen_cut_graph_opt.pb").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("dropout/dropout/random_uniform/RandomUniform (RandomUniform): dropout left in the graph; "
+                          "run remove_dropout"),
+            std::string::npos)
+      << r.output;
+  r = run(tool("tfprod").string() + " preflight " + (corpus_dir() / "opencv_extra_tf/single_conv_net.pb").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("should import all"), std::string::npos) << r.output;
+}
+
 const char* kOpenCvPipeline =
     "strip_unused_nodes remove_dropout opencv_float_weights opencv_const_weights opencv_fold_shapes opencv_reshape_layout "
     "opencv_strip_attrs";

@@ -17,5 +17,6 @@ void add_run_command(CLI::App& app, std::function<int()>* action);
 void add_transform_command(CLI::App& app, std::function<int()>* action);
 void add_summarize_command(CLI::App& app, std::function<int()>* action);
 void add_verify_command(CLI::App& app, std::function<int()>* action);
+void add_preflight_command(CLI::App& app, std::function<int()>* action);
 
 }  // namespace tfprod::cli
