@@ -299,6 +299,20 @@ TEST(OpenCvCompat, AnprOptimizedGraphRunsInOpenCv) {
   std::cout << report.table();
 }
 
+// x[1,12] -> Reshape([1,2,3,2]) -> Conv2D: OpenCV 4.6 inserts an NHWC permute
+// on the 2-D blob ("permute_layer ... _numAxes == inputs[0].size()").
+TEST(OpenCvCompat, PreflightFlagsReshapeTo4dOfUnknownLayout) {
+  Graph g = parse_graph(R"(
+node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+node { name: "s" op: "Const" attr { key: "dtype" value { type: DT_INT32 } } attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { dim { size: 4 } } int_val: 1 int_val: 2 int_val: 3 int_val: 2 } } } }
+node { name: "r" op: "Reshape" input: "x" input: "s" attr { key: "T" value { type: DT_FLOAT } } }
+)");
+  std::string text = preflight_text(opencv_preflight(g));
+  EXPECT_NE(text.find("r (Reshape): Reshape to a 4-D NHWC shape: OpenCV 4.6 reads it as NCHW"),
+            std::string::npos)
+      << text;
+}
+
 TEST(OpenCvCompat, PreflightCommandListsNodesAndExitCode) {
   TFPROD_REQUIRE_CORPUS();
   auto r = run(tool("tfprod").string() + " preflight " +

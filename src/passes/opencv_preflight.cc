@@ -67,6 +67,23 @@ std::vector<int> weight_inputs(const std::string& op) {
   return {};
 }
 
+// A Reshape to a 4-D shape other than [N,1,1,C]: OpenCV 4.6 applies the
+// target to its NCHW blob (or permutes a lower-rank blob as if NHWC).
+bool reshape_to_nhwc(const Node* n) {
+  if (n->op != "Reshape" || n->inputs.size() != 2 || n->inputs[1].node->op != "Const") return false;
+  const auto* v = n->inputs[1].node->attr("value");
+  if (!v || v->tensor().tensor_shape().dim_size() != 1 || v->tensor().tensor_shape().dim(0).size() != 4) return false;
+  const auto& t = v->tensor();
+  auto dim = [&](int i) -> int64_t {
+    if (t.int_val_size() > i) return t.int_val(i);
+    if (t.int64_val_size() > i) return t.int64_val(i);
+    if (t.tensor_content().size() == 16) return reinterpret_cast<const int32_t*>(t.tensor_content().data())[i];
+    if (t.tensor_content().size() == 32) return reinterpret_cast<const int64_t*>(t.tensor_content().data())[i];
+    return -2;
+  };
+  return !(dim(1) == 1 && dim(2) == 1);
+}
+
 }  // namespace
 
 std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
@@ -100,6 +117,9 @@ std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
       }
     if (n->op == "Transpose" && n->inputs.size() == 2 && n->inputs[1].node->op != "Const")
       add("Transpose with a computed perm: OpenCV needs a Const perm; run opencv_fold_shapes");
+    if (reshape_to_nhwc(n))
+      add("Reshape to a 4-D NHWC shape: OpenCV 4.6 reads it as NCHW (wrong channels) unless it is [N,1,1,C]; cut the "
+          "graph after it (strip_unused_nodes, a 4-D placeholder) or keep this part out of OpenCV");
     if ((n->op == "Reshape" || n->op == "Conv2DBackpropInput") && n->inputs.size() >= 2) {
       int shape_input = n->op == "Reshape" ? 1 : 0;
       const Node* s = n->inputs[shape_input].node;
