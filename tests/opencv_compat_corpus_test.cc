@@ -123,8 +123,8 @@ TEST(OpenCvCompat, PreflightCommandListsNodesAndExitCode) {
 }
 
 const char* kOpenCvPipeline =
-    "strip_unused_nodes remove_dropout opencv_float_weights opencv_const_weights opencv_fold_shapes opencv_reshape_layout "
-    "opencv_strip_attrs";
+    "strip_unused_nodes remove_dropout opencv_float_weights opencv_const_weights opencv_fold_shapes "
+    "opencv_resolve_select opencv_fold_shapes opencv_reshape_layout opencv_strip_attrs";
 
 // opencv_extra nets: OpenCV on the original, then on the passes' output,
 // against TF's recorded output.

@@ -180,6 +180,29 @@ TEST(OpenCvCompat, ReshapeLayoutMakesOpenCvFlattenInNhwcOrder) {
   EXPECT_TRUE(report.ok()) << report.opencv_error << report.table();
 }
 
+// Select(flag=false, batch_stat, moving_stat) -> out, the batch statistic computed from x.
+TEST(OpenCvCompat, ResolveSelectPicksTheBranchOfAConstantCondition) {
+  Graph before = parse_graph(R"(
+node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }
+       attr { key: "shape" value { shape { dim { size: 2 } dim { size: 3 } } } } }
+node { name: "flag" op: "Const" attr { key: "dtype" value { type: DT_BOOL } } attr { key: "value" value { tensor { dtype: DT_BOOL tensor_shape { } bool_val: false } } } }
+node { name: "axis" op: "Const" attr { key: "dtype" value { type: DT_INT32 } } attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { dim { size: 1 } } int_val: 0 } } } }
+node { name: "batch_mean" op: "Mean" input: "x" input: "axis" attr { key: "T" value { type: DT_FLOAT } } attr { key: "Tidx" value { type: DT_INT32 } } }
+node { name: "moving_mean" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } } attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 3 } } float_val: 0.5 float_val: -1 float_val: 2 } } } }
+node { name: "sel" op: "Select" input: "flag" input: "batch_mean" input: "moving_mean" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "out" op: "Sub" input: "x" input: "sel" attr { key: "T" value { type: DT_FLOAT } } }
+)");
+  EXPECT_NE(preflight_text(opencv_preflight(before)).find("sel (Select): a training switch"), std::string::npos);
+  Graph after = apply_transforms(before, "opencv_resolve_select", {"x"}, {"out"});
+  EXPECT_EQ(graph_text(after),
+            "x = Placeholder()\n"
+            "moving_mean = Const[DT_FLOAT [3]]()\n"
+            "out = Sub(x, moving_mean)\n");
+  expect_same_outputs(before, after, {"out"}, random_feeds(before, {"out"}), 0);
+  EXPECT_TRUE(opencv_preflight(after).empty()) << preflight_text(opencv_preflight(after));
+}
+
+// x[1,12] -> Reshape([1,2,3,2]) -> Conv2D: OpenCV 4.6 inserts an NHWC permute
 // on the 2-D blob ("permute_layer ... _numAxes == inputs[0].size()").
 TEST(OpenCvCompat, PreflightFlagsReshapeTo4dOfUnknownLayout) {
   Graph g = parse_graph(R"(

@@ -42,6 +42,7 @@ PassSpec opencv_const_weights();
 PassSpec opencv_fold_shapes();
 PassSpec opencv_strip_attrs();
 PassSpec opencv_reshape_layout();
+PassSpec opencv_resolve_select();
 
 
 }  // namespace tfprod::passes

@@ -41,6 +41,7 @@ const std::vector<PassSpec>& pass_registry() {
     r.push_back(passes::opencv_fold_shapes());
     r.push_back(passes::opencv_strip_attrs());
     r.push_back(passes::opencv_reshape_layout());
+    r.push_back(passes::opencv_resolve_select());
     return r;
   }();
   return registry;
