@@ -70,3 +70,39 @@ TEST(TransformBasic, SortPutsProducersFirst) {
 
 }  // namespace
 }  // namespace tfprod
+
+namespace tfprod {
+namespace {
+
+// A pass that removes one Identity per run: with fixed_point the pipeline
+// runs it until the graph stops changing.
+TEST(TransformPipeline, FixedPointPassesRunUntilNothingChanges) {
+  Graph g = test::parse_graph(R"(
+node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+node { name: "a" op: "Identity" input: "x" }
+node { name: "b" op: "Identity" input: "a" }
+node { name: "c" op: "Identity" input: "b" }
+node { name: "out" op: "Neg" input: "c" })");
+  PassSpec one_at_a_time{"peel_identity", "test", {}, [](Graph& graph, const PassOptions&, PassContext&) {
+                           for (Node* n : graph.nodes()) {
+                             if (n->op != "Neg" || n->inputs[0].node->op != "Identity") continue;
+                             Node* id = n->inputs[0].node;
+                             n->inputs[0] = id->inputs[0];
+                             graph.remove_nodes([&](const Node& m) { return &m == id; });
+                             return;
+                           }
+                         }};
+  PassContext context{{"x"}, {"out"}, {}};
+  std::vector<PipelineStep> steps(1);
+  steps[0].pass = &one_at_a_time;
+  Graph once = Graph::from_graphdef(g.to_graphdef(), "g");
+  run_pipeline(once, steps, context);
+  EXPECT_EQ(once.size(), 4u) << "one run peels one Identity";
+  one_at_a_time.fixed_point = true;
+  run_pipeline(g, steps, context);
+  EXPECT_EQ(test::graph_text(g), "x = Placeholder()\nout = Neg(x)\n");
+  EXPECT_TRUE(context.warnings.empty());
+}
+
+}  // namespace
+}  // namespace tfprod

@@ -45,7 +45,12 @@ struct PassSpec {
   std::string summary;
   std::vector<OptionSpec> options;
   std::function<void(Graph&, const PassOptions&, PassContext&)> run;
+  // Run again until the graph stops changing (at most kMaxIterations times;
+  // not converging is a warning). Passes never loop themselves.
+  bool fixed_point = false;
 };
+
+constexpr int kMaxIterations = 16;
 
 // Option values of one pipeline step, checked against the pass's spec.
 class PassOptions {

@@ -232,7 +232,8 @@ PassSpec remove_dropout() {
   return {"remove_dropout",
           "Replace every training-mode dropout (tf.nn.dropout, tf.layers.dropout) by its input: identity at inference",
           {},
-          run};
+          run,
+          /*fixed_point=*/true};  // a dropout whose input was another dropout's output
 }
 
 }  // namespace tfprod::passes

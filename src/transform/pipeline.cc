@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "tfprod/error.h"
+#include "tfprod/model_file.h"
 #include "tfprod/transform.h"
 
 namespace tfprod {
@@ -61,6 +62,20 @@ std::vector<StepResult> run_pipeline(Graph& graph, const std::vector<PipelineSte
     try {
       step.pass->run(graph, step.options, context);
       validate(graph);
+      if (step.pass->fixed_point) {
+        std::string before = serialize(snapshot), after = serialize(graph.to_graphdef());
+        int iterations = 1;
+        while (after != before && iterations < kMaxIterations) {
+          step.pass->run(graph, step.options, context);
+          validate(graph);
+          before = std::move(after);
+          after = serialize(graph.to_graphdef());
+          ++iterations;
+        }
+        if (after != before)
+          context.warnings.push_back(
+              fmt::format("transform '{}' still changed the graph after {} iterations", r.name, kMaxIterations));
+      }
       if (context.outputs.size() != present.size()) fail("it changed the number of outputs");
       for (std::size_t i = 0; i < present.size(); ++i)
         if (present[i] && !graph.find(TensorRef::parse(context.outputs[i]).node))
