@@ -232,8 +232,7 @@ PassSpec remove_dropout() {
   return {"remove_dropout",
           "Replace every training-mode dropout (tf.nn.dropout, tf.layers.dropout) by its input: identity at inference",
           {},
-          run,
-          /*fixed_point=*/true};  // a dropout whose input was another dropout's output
+          run};
 }
 
 }  // namespace tfprod::passes
