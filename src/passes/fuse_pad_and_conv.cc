@@ -10,30 +10,13 @@
 // is read by the Conv2D alone and is not a requested output.
 #include <unordered_set>
 
+#include "passes/conv_fusion_checks.h"
 #include "passes/passes.h"
 #include "tfprod/error.h"
 
 namespace tfprod::passes {
 
 namespace {
-
-bool plain_nhwc_conv(const Node* conv) {
-  if (conv->op != "Conv2D" || conv->inputs.size() != 2 || conv->inputs[0].index != 0) return false;
-  if (const auto* f = conv->attr("data_format"); f && f->s() != "NHWC") return false;
-  if (const auto* d = conv->attr("dilations"))
-    for (int64_t v : d->list().i())
-      if (v != 1) return false;
-  const auto* p = conv->attr("padding");
-  return p && (p->s() == "SAME" || p->s() == "VALID");
-}
-
-bool sole_reader(const std::unordered_map<const Node*, std::vector<Use>>& uses, const Node* n, const Node* reader) {
-  auto it = uses.find(n);
-  if (it == uses.end()) return false;
-  for (const auto& u : it->second)
-    if (u.node != reader) return false;
-  return true;
-}
 
 void run(Graph& graph, const PassOptions&, PassContext& context) {
   std::unordered_set<std::string> keep;
