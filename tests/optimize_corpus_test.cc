@@ -70,6 +70,11 @@ TEST(OptimizeCorpus, SeedRecipeOnAnprGivesAVerifiedOpenCvModel) {
     EXPECT_TRUE(report.ok()) << report.table();
     std::printf("%-28s %-10s %-8d %s", source, dropout ? "yes" : "no", argmax(cv.outputs[0]), report.table().c_str());
   }
+
+  // The production use, end to end: tfprod classify reads 5.jpg as a 5.
+  r = test::run(test::tool("tfprod").string() + " classify opt_frozen_cut_graph.pb 5.jpg --gray --top 2", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("5\t", 0), 0u) << r.output;
 }
 
 }  // namespace

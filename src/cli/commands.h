@@ -17,6 +17,7 @@ void add_run_command(CLI::App& app, std::function<int()>* action);
 void add_transform_command(CLI::App& app, std::function<int()>* action);
 void add_summarize_command(CLI::App& app, std::function<int()>* action);
 void add_verify_command(CLI::App& app, std::function<int()>* action);
+void add_classify_command(CLI::App& app, std::function<int()>* action);
 void add_preflight_command(CLI::App& app, std::function<int()>* action);
 
 }  // namespace tfprod::cli
