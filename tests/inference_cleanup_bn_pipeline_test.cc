@@ -143,8 +143,11 @@ TEST(InferenceCleanupCorpus, CaptchaTrainingModeMadeInferenceMode) {
       g, "batch_norm_inference resolve_switches(set=is_train:true) remove_dropout remove_training_nodes", {},
       {"digits_prediction"});
   EXPECT_EQ(test::count_op(after, "Switch") + test::count_op(after, "RandomUniform"), 0);
-  for (const Node* n : after.nodes())
-    if (n->op == "FusedBatchNorm") EXPECT_FALSE(n->attr("is_training")->b()) << n->name();
+  for (const Node* n : after.nodes()) {
+    if (n->op == "FusedBatchNorm") {
+      EXPECT_FALSE(n->attr("is_training")->b()) << n->name();
+    }
+  }
   Graph inference = Graph::from_graphdef(g.to_graphdef(), g.source());
   test::fix_value(inference, "is_train", 0);
   test::fix_value(inference, "dropout", 0.5);

@@ -263,13 +263,6 @@ Graph load_frozen(const std::string& path, const std::vector<std::string>& outpu
   return g;
 }
 
-std::vector<std::string> names_of(const Graph& g, const std::string& op) {
-  std::vector<std::string> out;
-  for (const Node* n : g.nodes())
-    if (n->op == op) out.push_back(n->name());
-  return out;
-}
-
 // The corpus's batch norms all read something other than a conv: a Relu
 // (bn_dropout_saver_tf113 puts BN after the activation, which no weight fold
 // can absorb), a Placeholder (the opencv_extra nets) or a Switch

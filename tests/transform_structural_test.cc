@@ -219,8 +219,11 @@ TEST(TransformStructural, CorpusRemoveIdentityAndMergeDuplicatesKeepTheNumbers) 
     Graph after = apply_transforms(before, "remove_nodes(op=Identity, op=CheckNumerics) merge_duplicate_nodes",
                                    {c.input}, {c.output});
     EXPECT_GT(count_op(before, "Identity"), 0u);
-    for (const Node* n : after.nodes())
-      if (n->op == "Identity") EXPECT_EQ(n->name(), c.output) << "only an output Identity may stay";
+    for (const Node* n : after.nodes()) {
+      if (n->op == "Identity") {
+        EXPECT_EQ(n->name(), c.output) << "only an output Identity may stay";
+      }
+    }
     EXPECT_LT(after.size(), before.size());
     expect_same_outputs(before, after, {c.output}, feeds, 1e-6);
 

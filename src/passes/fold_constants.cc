@@ -1,8 +1,8 @@
 // fold_constants (see the header for the policy).
 //
-//   Const a --\                         Const a --\
-//              Add --> Relu       =>               (removed)
-//   Const b --/                         Const Add --> Relu
+//   Const a -+                          Const a -+
+//            Add --> Relu         =>              (removed)
+//   Const b -+                          Const Add --> Relu
 //
 // Constness flows in topological order: a node is constant when its kernel is
 // deterministic and every data and control input is constant. A constant

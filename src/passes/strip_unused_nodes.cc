@@ -66,14 +66,9 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
       for (Node* n : graph.nodes())
         for (auto& in : n->inputs)
           if (in.node == node && in.index == ref.index) in = {ph, 0};
-    } else {
-      for (Node* n : graph.nodes())
-        for (auto& in : n->inputs)
-          if (in.node == node && in.index != 0 && std::find(context.inputs.begin(), context.inputs.end(),
-                                                             ref.node + ":" + std::to_string(in.index)) ==
-                                                       context.inputs.end())
-            ;  // other ports: pruned below unless an output needs them (then validation fails)
     }
+    // Other ports of a node cut at port 0 are pruned below; one the outputs
+    // still need is refused there.
     DataType dtype = tensorflow::DT_FLOAT;
     if (spec.type) {
       dtype = *spec.type;
