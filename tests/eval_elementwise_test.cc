@@ -19,15 +19,6 @@ using tensorflow::DT_BOOL;
 using tensorflow::DT_HALF;
 using tensorflow::DT_INT32;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 TEST(EvalElementwise, ScalarOperandOnEitherSide) {
   expect_near(run_op1("Add", {tensor_f({}, {10}), tensor_f({2, 2}, {1, 2, 3, 4})}), {2, 2}, {11, 12, 13, 14});
   expect_near(run_op1("Sub", {tensor_f({2, 2}, {1, 2, 3, 4}), tensor_f({}, {1})}), {2, 2}, {0, 1, 2, 3});

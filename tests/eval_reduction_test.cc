@@ -20,15 +20,6 @@ using tensorflow::DT_HALF;
 using tensorflow::DT_INT32;
 using tensorflow::DT_INT64;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 Tensor axes(std::vector<int64_t> v) { return tensor_i({static_cast<int64_t>(v.size())}, v); }
 
 Tensor x23() { return tensor_f({2, 3}, {1, 2, 3, 4, 5, 6}); }

@@ -15,31 +15,6 @@ using tensorflow::DT_HALF;
 using tensorflow::DT_INT32;
 using tensorflow::DT_INT64;
 
-// The op fails with a message containing every one of `parts`.
-void expect_error(const std::string& op, const std::vector<Tensor>& inputs, const std::vector<Attr>& attrs,
-                  const std::vector<std::string>& parts) {
-  try {
-    run_op1(op, inputs, attrs);
-    ADD_FAILURE() << op << " did not fail";
-  } catch (const Error& e) {
-    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
-
-Tensor iota_f(Shape shape) {
-  std::vector<float> v(static_cast<std::size_t>(num_elements(shape)));
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
-  return tensor_f(std::move(shape), v);
-}
-
-Tensor strings(Shape shape, std::vector<std::string> v) {
-  Tensor t;
-  t.dtype = tensorflow::DT_STRING;
-  t.shape = std::move(shape);
-  t.strings = std::move(v);
-  return t;
-}
-
 TEST(EvalShape, ShapeSizeRank) {
   Tensor x = iota_f({2, 3, 0});
   Tensor s = run_op1("Shape", {x});

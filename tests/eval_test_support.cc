@@ -2,6 +2,7 @@
 
 #include "eval/tensor_util.h"
 #include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/error.h"
 #include "tfprod/eval.h"
 #include "tfprod/graph.h"
 
@@ -114,6 +115,39 @@ std::vector<Tensor> run_op(const std::string& op, const std::vector<Tensor>& inp
 
 Tensor run_op1(const std::string& op, const std::vector<Tensor>& inputs, const std::vector<Attr>& attrs) {
   return run_op(op, inputs, attrs, 1)[0];
+}
+
+void expect_error(const std::string& op, const std::vector<Tensor>& inputs, const std::vector<Attr>& attrs,
+                  const std::vector<std::string>& parts, int num_outputs) {
+  try {
+    run_op(op, inputs, attrs, num_outputs);
+    ADD_FAILURE() << op << " did not fail";
+  } catch (const Error& e) {
+    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
+  }
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+Tensor iota_f(Shape shape) {
+  std::vector<float> v(static_cast<std::size_t>(num_elements(shape)));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
+  return tensor_f(std::move(shape), v);
+}
+
+Tensor strings(Shape shape, std::vector<std::string> v) {
+  Tensor t;
+  t.dtype = tensorflow::DT_STRING;
+  t.shape = std::move(shape);
+  t.strings = std::move(v);
+  return t;
 }
 
 void expect_near(const Tensor& got, const Shape& shape, const std::vector<double>& want, double tol) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -40,6 +41,15 @@ Attr attr_ints(const std::string& key, std::vector<int64_t> v);
 std::vector<Tensor> run_op(const std::string& op, const std::vector<Tensor>& inputs,
                            const std::vector<Attr>& attrs = {}, int num_outputs = 1);
 Tensor run_op1(const std::string& op, const std::vector<Tensor>& inputs, const std::vector<Attr>& attrs = {});
+
+// The op fails with a message containing every one of `parts`.
+void expect_error(const std::string& op, const std::vector<Tensor>& inputs, const std::vector<Attr>& attrs,
+                  const std::vector<std::string>& parts, int num_outputs = 1);
+// The message of the Error `f` throws, or "(no error)".
+std::string error_of(const std::function<void()>& f);
+// 0, 1, 2, ... as float, row-major.
+Tensor iota_f(Shape shape);
+Tensor strings(Shape shape, std::vector<std::string> v);
 
 // Element-wise comparison with a tolerance; shapes must match exactly.
 void expect_near(const Tensor& got, const Shape& shape, const std::vector<double>& want, double tol = 1e-5);
