@@ -22,6 +22,7 @@
 #include <unordered_set>
 
 #include "passes/passes.h"
+#include "tfprod/analysis.h"
 #include "tfprod/error.h"
 #include "tfprod/freeze.h"
 
@@ -31,52 +32,7 @@ namespace {
 
 using NodeSet = std::unordered_set<const Node*>;
 
-bool cut_point(const std::string& op) {
-  static const std::unordered_set<std::string> ops = {
-      "IteratorGetNext", "IteratorGetNextSync", "QueueDequeueV2", "QueueDequeueManyV2", "QueueDequeueUpToV2",
-      "QueueDequeue",    "QueueDequeueMany",    "DecodeJpeg",     "DecodePng",          "DecodeImage",
-      "DecodeBmp",       "DecodeGif",           "ParseExample",   "ParseExampleV2",     "ParseSingleExample"};
-  return ops.count(op) > 0;
-}
-
-const tensorflow::AttrValue::ListValue* list_attr(const Node& n, const char* key) {
-  const auto* a = n.attr(key);
-  return a && a->has_list() ? &a->list() : nullptr;
-}
-
-// The dtype and shape the op declares for output `port`.
-std::pair<std::optional<DataType>, std::optional<Shape>> declared(const Node& n, int port) {
-  std::optional<DataType> type;
-  std::optional<Shape> shape;
-  auto from_lists = [&](const char* types, const char* shapes, int index, bool batched) {
-    if (const auto* t = list_attr(n, types); t && index >= 0 && index < t->type_size()) type = t->type(index);
-    if (const auto* s = list_attr(n, shapes);
-        s && index >= 0 && index < s->shape_size() && !s->shape(index).unknown_rank()) {
-      shape = shape_from_proto(s->shape(index));
-      if (batched) shape->insert(shape->begin(), -1);
-    }
-  };
-  if (n.op.starts_with("Iterator")) {
-    from_lists("output_types", "output_shapes", port, false);
-  } else if (n.op.starts_with("QueueDequeue")) {
-    from_lists("component_types", "shapes", port, false);
-    if (!n.inputs.empty()) {  // shapes live on the queue
-      const Node& queue = *n.inputs[0].node;
-      if (const auto* s = list_attr(queue, "shapes"); s && port < s->shape_size()) {
-        shape = shape_from_proto(s->shape(port));
-        if (n.op != "QueueDequeueV2" && n.op != "QueueDequeue") shape->insert(shape->begin(), -1);
-      }
-    }
-  } else if (n.op.starts_with("Decode")) {
-    type = n.attr("dtype") ? n.attr("dtype")->type() : tensorflow::DT_UINT8;
-  } else if (n.op.starts_with("Parse")) {
-    int sparse = 0;
-    if (const auto* a = n.attr("Nsparse")) sparse = static_cast<int>(a->i());
-    if (const auto* a = n.attr("num_sparse")) sparse = static_cast<int>(a->i());
-    from_lists("Tdense", "dense_shapes", port - 3 * sparse, n.op != "ParseSingleExample");
-  }
-  return {type, shape};
-}
+bool cut_point(const std::string& op) { return is_pipeline_cut_point(op); }
 
 void run(Graph& graph, const PassOptions& options, PassContext& context) {
   if (!context.inputs.empty()) fail("the inputs are given: strip_unused_nodes cuts there");
@@ -117,7 +73,7 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
   std::vector<Node*> placeholders;
   for (std::size_t i = 0; i < cut.size(); ++i) {
     const Endpoint e = cut[i];
-    auto [type, decl_shape] = declared(*e.node, e.index);
+    auto [type, decl_shape] = declared_output(*e.node, e.index);
     std::string name = !names.empty() ? names[i]
                        : e.index == 0 ? e.node->name() + "/placeholder"
                                       : e.node->name() + "_" + std::to_string(e.index);

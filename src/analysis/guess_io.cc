@@ -1,0 +1,276 @@
+// Guessing a training graph's model inputs and outputs.
+#include <algorithm>
+#include <cctype>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "tfprod/analysis.h"
+#include "tfprod/freeze.h"
+
+namespace tfprod {
+
+namespace {
+
+struct EndpointHash {
+  std::size_t operator()(const Endpoint& e) const { return std::hash<const void*>()(e.node) * 31 + e.index; }
+};
+using EndpointSet = std::unordered_set<Endpoint, EndpointHash>;
+
+std::string tensor_name(const Endpoint& e) {
+  return e.index == 0 ? e.node->name() : fmt::format("{}:{}", e.node->name(), e.index);
+}
+
+class Analysis {
+ public:
+  explicit Analysis(const Graph& graph) : graph_(graph), roles_(training_roles(graph)) {}
+
+  Role role(const Node* n) const {
+    auto it = roles_.find(n);
+    return it == roles_.end() ? Role::kModel : it->second;
+  }
+
+  // A tensor the model could be fed: a model placeholder or a cut point.
+  bool is_input_node(const Node* n) const {
+    if (is_pipeline_cut_point(n->op)) return true;
+    return (n->op == "Placeholder" || n->op == "PlaceholderWithDefault") && role(n) == Role::kModel;
+  }
+
+  // Input tensors the roots read (not looking past inputs), in graph order.
+  std::vector<Endpoint> reads(const std::vector<const Node*>& roots) const {
+    EndpointSet found;
+    std::unordered_set<const Node*> seen;
+    std::vector<const Node*> stack(roots);
+    while (!stack.empty()) {
+      const Node* n = stack.back();
+      stack.pop_back();
+      if (!seen.insert(n).second || is_input_node(n)) continue;
+      for (const auto& in : n->inputs) {
+        if (is_input_node(in.node)) found.insert(in);
+        stack.push_back(in.node);
+      }
+      for (const Node* c : n->control_inputs) stack.push_back(c);
+    }
+    for (const Node* r : roots)
+      if (is_input_node(r)) found.insert({const_cast<Node*>(r), 0});
+    return ordered(found);
+  }
+
+  // Tensors a loss takes as its labels, and placeholders named like labels.
+  EndpointSet labels() const {
+    EndpointSet out;
+    for (const Node* n : graph_.nodes()) {
+      if ((n->op == "SparseSoftmaxCrossEntropyWithLogits" || n->op == "SoftmaxCrossEntropyWithLogits") &&
+          n->inputs.size() >= 2) {
+        const Endpoint label = n->inputs[1];
+        if (is_input_node(label.node)) out.insert(label);
+        for (const auto& e : reads({label.node})) out.insert(e);
+      }
+      if (n->op == "Placeholder" && role(n) == Role::kModel) {
+        std::string last = n->name().substr(n->name().rfind('/') + 1);
+        std::string lower = last;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower.find("label") != std::string::npos || lower.starts_with("target") || last == "y_" || last == "Y")
+          out.insert({const_cast<Node*>(n), 0});
+      }
+    }
+    return out;
+  }
+
+  // Forward nodes TF wrote gradients for ("gradients/dense/MatMul_grad/..."
+  // -> "dense/MatMul"): a sink among them is the loss being minimised.
+  std::unordered_set<std::string> differentiated() const {
+    std::unordered_set<std::string> out;
+    for (const Node* n : graph_.nodes()) {
+      const std::string& name = n->name();
+      if (!name.starts_with("gradients")) continue;
+      std::size_t slash = name.find('/');
+      std::size_t grad = name.find("_grad/", slash);
+      if (slash != std::string::npos && grad != std::string::npos) out.insert(name.substr(slash + 1, grad - slash - 1));
+    }
+    return out;
+  }
+
+  std::vector<Endpoint> ordered(const EndpointSet& set) const {
+    std::vector<Endpoint> v(set.begin(), set.end());
+    std::unordered_map<const Node*, std::size_t> order;
+    std::size_t i = 0;
+    for (const Node* n : graph_.nodes()) order[n] = i++;
+    std::sort(v.begin(), v.end(), [&](const Endpoint& a, const Endpoint& b) {
+      return order[a.node] != order[b.node] ? order[a.node] < order[b.node] : a.index < b.index;
+    });
+    return v;
+  }
+
+ private:
+  const Graph& graph_;
+  std::unordered_map<const Node*, Role> roles_;
+};
+
+std::string names(const std::vector<Endpoint>& v) {
+  std::string out;
+  for (const auto& e : v) out += (out.empty() ? "" : ", ") + tensor_name(e);
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+// What a loss does to a prediction before comparing it with a target:
+// Log(clip_by_value(softmax, eps, 1)) -> softmax.
+const Node* before_loss_prep(const Node* n) {
+  for (;;) {
+    const bool unary = n->op == "Log" || n->op == "Neg" || n->op == "Identity" || n->op == "StopGradient" ||
+                       n->op == "ClipByValue" || n->op == "Reshape";
+    const bool with_const = (n->op == "Maximum" || n->op == "Minimum" || n->op == "Add" || n->op == "AddV2") &&
+                            n->inputs.size() == 2 && n->inputs[1].node->op == "Const";
+    if ((!unary && !with_const) || n->inputs.empty()) return n;
+    n = n->inputs[0].node;
+  }
+}
+
+}  // namespace
+
+IoGuess guess_io(const Graph& graph, const std::vector<std::string>& given) {
+  Analysis a(graph);
+  IoGuess guess;
+  const EndpointSet labels = a.labels();
+  for (const auto& l : a.ordered(labels)) guess.labels.push_back(tensor_name(l));
+  auto split = [&](const Node* n, std::vector<Endpoint>* features, std::vector<Endpoint>* read_labels) {
+    for (const auto& e : a.reads({n})) (labels.count(e) ? *read_labels : *features).push_back(e);
+  };
+
+  struct Kept {
+    const Node* node;
+    std::vector<Endpoint> features;
+    std::string reason;
+  };
+  std::vector<Kept> kept;
+  if (!given.empty()) {
+    for (const auto& name : given) {
+      const Node* n = graph.find(TensorRef::parse(name).node);
+      if (!n) continue;  // the caller reports unknown names
+      kept.push_back({n, a.reads({n}), "given"});
+    }
+  } else {
+    const auto differentiated = a.differentiated();
+    std::vector<const Node*> anchors;  // losses and what compares predictions with labels
+    for (const auto& name : candidate_outputs(graph)) {
+      const Node* n = graph.find(name);
+      std::vector<Endpoint> features, read_labels;
+      split(n, &features, &read_labels);
+      if (Role r = a.role(n); r != Role::kModel) {
+        guess.rejected.push_back({name, fmt::format("part of the {}", role_name(r)), {}, false});
+        if (r == Role::kLoss || r == Role::kMetrics) anchors.push_back(n);
+      } else if (!read_labels.empty()) {
+        guess.rejected.push_back({name, fmt::format("reads the labels ({})", names(read_labels)), {}, false});
+        anchors.push_back(n);
+      } else if (features.empty()) {
+        guess.rejected.push_back({name, "reads no input", {}, false});
+      } else if (differentiated.count(name)) {
+        guess.rejected.push_back({name, "the loss the optimizer minimises", {}, false});
+        anchors.push_back(n);
+      } else {
+        kept.push_back({n, features, fmt::format("{} that nothing reads, computed from {}", n->op, names(features))});
+      }
+    }
+    // Where a loss or metric compares a prediction with a target: the
+    // prediction is an output (before the loss's Log / clipping). Targets are
+    // the labels, or else an input read directly (an autoencoder's).
+    const auto all_nodes = graph.nodes();
+    const auto loss_nodes = ancestors(anchors);
+    for (int pass = 0; pass < 2; ++pass) {
+      std::size_t found = 0;
+      for (const Node* j : pass == 0 ? std::vector<const Node*>(all_nodes.begin(), all_nodes.end()) : loss_nodes) {
+        if (a.role(j) == Role::kGradients || a.role(j) == Role::kOptimizer) continue;
+        bool target = false;
+        for (const auto& in : j->inputs) {
+          std::vector<Endpoint> f, l;
+          if (in.node->op == "Const") continue;
+          split(in.node, &f, &l);
+          if (pass == 0 ? (!l.empty() && f.empty()) : a.is_input_node(in.node)) target = true;
+        }
+        if (!target) continue;
+        for (const auto& in : j->inputs) {
+          if (in.node->op == "Const" || a.is_input_node(in.node)) continue;
+          std::vector<Endpoint> f, l;
+          split(in.node, &f, &l);
+          if (f.empty() || !l.empty()) continue;
+          const Node* p = before_loss_prep(in.node);
+          if (a.role(p) != Role::kModel || a.is_input_node(p)) continue;
+          bool dup = false;
+          for (const auto& k : kept) dup = dup || k.node == p;
+          if (dup) continue;
+          std::vector<Endpoint> pf, pl;
+          split(p, &pf, &pl);
+          kept.push_back({p, pf, fmt::format("{} compared with the {} by {}", p->op, pass == 0 ? "labels" : "target",
+                                             j->name())});
+          ++found;
+        }
+      }
+      if (found) break;
+    }
+    // An output another output is computed from is not one (logits under a
+    // softmax), and the ArgMax of an output or of what a Softmax output
+    // reads is that output's top class.
+    auto drop = [&](std::size_t i, std::string why) {
+      guess.rejected.push_back({kept[i].node->name(), std::move(why), {}, false});
+      kept.erase(kept.begin() + static_cast<long>(i));
+    };
+    for (std::size_t i = 0; i < kept.size();) {
+      const Node* n = kept[i].node;
+      const Node* over = nullptr;
+      for (const auto& k : kept) {
+        if (k.node == n || n->op != "ArgMax" || n->inputs.empty()) continue;
+        for (const Node* up = n->inputs[0].node;;) {
+          if (up == k.node || (k.node->op == "Softmax" && k.node->inputs[0].node == up)) over = k.node;
+          const bool through = up->op == "Identity" || up->op == "Softmax" || up->op == "Sigmoid" ||
+                               up->op == "Reshape" || up->op == "Squeeze";
+          if (over || !through || up->inputs.empty()) break;
+          up = up->inputs[0].node;
+        }
+        if (over) break;
+      }
+      if (over)
+        drop(i, fmt::format("the top class of {}", over->name()));
+      else
+        ++i;
+    }
+    for (std::size_t i = 0; i < kept.size();) {
+      const Node* n = kept[i].node;
+      const Node* over = nullptr;
+      for (const auto& k : kept) {
+        if (k.node == n) continue;
+        auto up = ancestors({k.node});
+        if (std::find(up.begin(), up.end(), n) != up.end()) {
+          over = k.node;
+          break;
+        }
+      }
+      if (over)
+        drop(i, fmt::format("{} is computed from it", over->name()));
+      else
+        ++i;
+    }
+  }
+
+  EndpointSet inputs;
+  for (const auto& k : kept) {
+    guess.outputs.push_back({k.node->name(), k.reason, declared_output(*k.node, 0), false});
+    for (const auto& e : k.features)
+      if (!labels.count(e) || !given.empty()) inputs.insert(e);
+  }
+  if (!given.empty())
+    for (std::size_t i = 0; i < given.size() && i < guess.outputs.size(); ++i) guess.outputs[i].name = given[i];
+  for (const auto& e : a.ordered(inputs)) {
+    const bool cut = is_pipeline_cut_point(e.node->op);
+    std::string reason = cut ? fmt::format("{} output {}: the input pipeline feeds the model here; cut it", e.node->op,
+                                           e.index)
+                             : fmt::format("{} the outputs read", e.node->op);
+    guess.inputs.push_back({tensor_name(e), std::move(reason), declared_output(*e.node, e.index), cut});
+  }
+  return guess;
+}
+
+}  // namespace tfprod
