@@ -27,8 +27,10 @@ void check_output_is_not_input(const FreezeJob& job, const ModelSource& src) {
     fs::path prefix = src.checkpoint->prefix;
     fs::path dir = prefix.parent_path().empty() ? fs::path(".") : prefix.parent_path();
     std::error_code ec;
+    // Compare file names: "./model.ckpt.index" does not start with "model.ckpt".
     for (const auto& e : fs::directory_iterator(dir, ec))
-      if (e.path().string().rfind(prefix.string(), 0) == 0) inputs.push_back(e.path());
+      if (e.path().filename().string().rfind(prefix.filename().string(), 0) == 0) inputs.push_back(e.path());
+    inputs.push_back(dir / "checkpoint");
   }
   for (const auto& in : inputs)
     if (same_file(job.output, in)) fail("{}: output path is one of the inputs; refusing to overwrite it", job.output.string());
