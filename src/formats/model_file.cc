@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/text_format.h>
 
@@ -43,6 +44,70 @@ class TextErrors : public pb::io::ErrorCollector {
   }
   std::string first;
 };
+
+// Protobuf reports some parse failures only through its log (a string field
+// that is not UTF-8): while a model file is parsed, its log is captured
+// instead of printed, so the error says why on one line.
+class ProtobufLogCapture {
+ public:
+  ProtobufLogCapture() : previous_(pb::SetLogHandler(&ProtobufLogCapture::handle)) { first().clear(); }
+  ~ProtobufLogCapture() { pb::SetLogHandler(previous_); }
+  ProtobufLogCapture(const ProtobufLogCapture&) = delete;
+  ProtobufLogCapture& operator=(const ProtobufLogCapture&) = delete;
+
+  // "string field 'tensorflow.NodeDef.name' is not valid UTF-8", or "".
+  static std::string reason() {
+    const std::string& m = first();
+    auto at = m.find("String field '");
+    if (at == std::string::npos || m.find("invalid UTF-8") == std::string::npos) return "";
+    auto start = at + 14, end = m.find('\'', start);
+    return fmt::format("string field '{}' is not valid UTF-8", m.substr(start, end - start));
+  }
+
+ private:
+  static std::string& first() {
+    static std::string message;
+    return message;
+  }
+  static void handle(pb::LogLevel, const char*, int, const std::string& message) {
+    if (first().empty()) first() = message;
+  }
+  pb::LogHandler* previous_;
+};
+
+// A name that is not UTF-8 (the text parser does not check): TensorFlow and
+// OpenCV cannot read such a graph back. Bytes shown as \xNN.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += (c >= 0x20 && c < 0x7f) ? std::string(1, static_cast<char>(c)) : fmt::format("\\x{:02x}", c);
+  return out;
+}
+
+bool valid_utf8(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
+    if (extra < 0 || s.size() - i <= static_cast<std::size_t>(extra)) return false;
+    for (int k = 1; k <= extra; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return true;
+}
+
+void check_names_utf8(const std::string& file, const tensorflow::GraphDef& g) {
+  auto check = [&](const tensorflow::NodeDef& n, const char* where) {
+    if (!valid_utf8(n.name())) fail("{}: node '{}'{}: name is not valid UTF-8", file, printable(n.name()), where);
+    for (const std::string* field : {&n.op(), &n.device()})
+      if (!valid_utf8(*field)) fail("{}: node '{}'{}: op or device is not valid UTF-8", file, n.name(), where);
+    for (const auto& in : n.input())
+      if (!valid_utf8(in)) fail("{}: node '{}'{}: input '{}' is not valid UTF-8", file, n.name(), where, printable(in));
+  };
+  for (const auto& n : g.node()) check(n, "");
+  for (const auto& f : g.library().function())
+    for (const auto& n : f.node_def()) check(n, " (in a library function)");
+}
 
 bool parse_text(const std::string& bytes, pb::Message* msg, std::string* error) {
   pb::TextFormat::Parser parser;
@@ -123,6 +188,7 @@ void load_binary(ModelFile& f, const std::string& bytes, ModelFileKind kind) {
     std::string other = guess_binary(bytes);
     if (!other.empty() && other != std::string("a ") + expected)
       fail("{}: not a {}: the file holds {}", name, expected, other);
+    if (std::string why = ProtobufLogCapture::reason(); !why.empty()) fail("{}: not a valid {}: {}", name, expected, why);
     fail("{}: not a {}: the bytes are not a TensorFlow graph protobuf", name, expected);
   };
   f.kind = kind;
@@ -201,6 +267,7 @@ ModelFile load_model_file(const fs::path& input) {
   std::string bytes = read_file(path, kMaxProtoBytes);
   if (bytes.empty()) fail("{}: file is empty", path.string());
 
+  ProtobufLogCapture capture;
   ModelFile f;
   f.path = path;
   const std::string filename = path.filename().string();
@@ -228,6 +295,9 @@ ModelFile load_model_file(const fs::path& input) {
     else
       load_binary(f, bytes, ModelFileKind::kGraphDefBinary);
   }
+  // Binary parsing checks UTF-8 itself; the text parser does not.
+  if (is_text(f.kind))
+    for (const auto& m : f.model.meta_graphs()) check_names_utf8(path.string(), m.graph_def());
   return f;
 }
 
