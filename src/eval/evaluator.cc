@@ -131,7 +131,13 @@ std::vector<Tensor> Evaluator::run(const std::vector<std::pair<std::string, Tens
       result.all_dead = true;
     } else {
       eval::KernelContext ctx(*n, std::move(inputs), &rng);
-      kernel->fn(ctx);
+      try {
+        kernel->fn(ctx);
+      } catch (const Error& e) {
+        // Name the graph's file, as every tfprod error does.
+        if (graph_.source().empty()) throw;
+        fail("{}: {}", graph_.source(), e.what());
+      }
       used_random_ = used_random_ || ctx.used_random();
       result.outputs = std::move(ctx.outputs());
       result.dead = std::move(ctx.dead());

@@ -99,7 +99,12 @@ Tensor read_npy(const std::filesystem::path& path) {
     }
     i = j + 1;
   }
-  const int64_t n = num_elements(t.shape);
+  int64_t n = 0;
+  try {
+    n = num_elements(t.shape);
+  } catch (const Error& e) {
+    fail("{}: {}", file, e.what());
+  }
   const std::size_t data_offset = offset + header_len;
   if (static_cast<uint64_t>(n) > (bytes.size() - data_offset) / descr.size ||
       static_cast<uint64_t>(n) * descr.size != bytes.size() - data_offset)

@@ -21,7 +21,12 @@ void placeholder_with_default(KernelContext& ctx) { ctx.set_output(0, ctx.input(
 void constant(KernelContext& ctx) {
   const auto& value = ctx.attr("value");
   if (!value.has_tensor()) ctx.fail("attr 'value' holds no tensor");
-  Tensor t = tensor_from_proto(value.tensor(), ctx.node().name());
+  Tensor t;
+  try {
+    t = tensor_from_proto(value.tensor(), "attr 'value'");
+  } catch (const Error& e) {
+    ctx.fail("{}", e.what());
+  }
   if (const auto* dtype = ctx.node().attr("dtype"); dtype && dtype->type() != t.dtype)
     ctx.fail("attr dtype {} differs from the value's {}", dtype_name(dtype->type()), dtype_name(t.dtype));
   ctx.set_output(0, std::move(t));
