@@ -1,7 +1,10 @@
 // What the user points tfprod at, resolved to one graph and one checkpoint:
 // a training directory (Estimator or Saver output), a graph file (.pb,
 // .pbtxt) plus a checkpoint, a .meta (its checkpoint is found beside it), a
-// checkpoint prefix (its .meta is the graph), or a TF1 SavedModel directory.
+// checkpoint prefix (its .meta is the graph), or a SavedModel directory. A
+// TF2 SavedModel becomes one flat graph for the chosen signature: its
+// functions inlined, inputs and outputs named after the signature's keys
+// (src/freeze/saved_model_tf2.h).
 #pragma once
 
 #include <filesystem>
@@ -24,7 +27,7 @@ struct SourceOptions {
 };
 
 struct ModelSource {
-  std::string kind;  // "training directory", "SavedModel (TF1)", "graph file", ...
+  std::string kind;  // "training directory", "SavedModel (TF1)", "SavedModel (TF2)", "graph file", ...
   std::filesystem::path graph_path;
   ModelFileKind graph_kind = ModelFileKind::kGraphDefBinary;
   tensorflow::MetaGraphDef meta;                  // graph_def, saver_def, signatures
@@ -36,8 +39,8 @@ struct ModelSource {
   std::string describe() const;
 };
 
-// Throws Error naming the path and what is missing or ambiguous. A TF2
-// SavedModel is refused clearly (its functions must be inlined first).
+// Throws Error naming the path and what is missing or ambiguous, or (TF2)
+// the node that cannot be made static and why.
 ModelSource open_model_source(const std::filesystem::path& path, const SourceOptions& options = {});
 
 }  // namespace tfprod

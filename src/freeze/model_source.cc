@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "freeze/saved_model_tf2.h"
 #include "tfprod/error.h"
 
 namespace tfprod {
@@ -13,13 +14,6 @@ namespace {
 bool path_exists(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec);
-}
-
-bool is_tf2_saved_model(const tensorflow::MetaGraphDef& meta) {
-  if (meta.has_object_graph_def()) return true;
-  for (const auto& n : meta.graph_def().node())
-    if (n.op() == "StatefulPartitionedCall" || n.op() == "PartitionedCall") return true;
-  return false;
 }
 
 void take_meta(ModelSource& src, const ModelFile& file, const std::set<std::string>& tags) {
@@ -89,12 +83,13 @@ ModelSource open_model_source(const fs::path& path, const SourceOptions& options
   if (is_dir && (path_exists(path / "saved_model.pb") || path_exists(path / "saved_model.pbtxt"))) {
     ModelFile file = load_model_file(path);
     take_meta(src, file, options.tags);
-    if (is_tf2_saved_model(src.meta))
-      fail("{}: TF2 SavedModel (functions called through StatefulPartitionedCall, resource variables): "
-           "not supported yet by freeze; it needs function inlining",
-           path.string());
-    src.kind = "SavedModel (TF1)";
-    take_signature(src, options.signature);
+    if (is_tf2_meta_graph(src.meta)) {
+      src.kind = "SavedModel (TF2)";
+      flatten_tf2_signature(src, path, options.signature);
+    } else {
+      src.kind = "SavedModel (TF1)";
+      take_signature(src, options.signature);
+    }
     if (path_exists(path / "variables" / "variables.index"))
       src.checkpoint = resolve_checkpoint(path / "variables" / "variables");
   } else if (is_dir) {
