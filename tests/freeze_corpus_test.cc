@@ -169,14 +169,23 @@ TEST(FreezeCorpus, EveryCaseWithGraphAndCheckpointFreezes) {
   }
 }
 
-TEST(FreezeCorpus, Tf2SavedModelAnswersNotSupportedYet) {
+TEST(FreezeCorpus, Tf2SavedModelFreezesFromItsSignature) {
   TFPROD_REQUIRE_CORPUS();
+  fs::path out = test::scratch_dir() / "k.pb";
   auto r = test::run(test::tool("tfprod").string() + " freeze " +
-                     (test::corpus_dir() / "keras_mnist_savedmodel_tf210").string() + " -o " +
-                     (test::scratch_dir() / "k.pb").string());
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("TF2 SavedModel"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("not supported yet"), std::string::npos) << r.output;
+                     (test::corpus_dir() / "keras_mnist_savedmodel_tf210").string() + " -o " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("outputs from the signature: dense_1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("froze 22 variables"), std::string::npos) << r.output;
+  Graph frozen = Graph::from_graphdef(load_model_file(out).model.meta_graphs(0).graph_def(), out.string());
+  ASSERT_TRUE(frozen.find("conv2d_input"));
+  EXPECT_EQ(frozen.find("conv2d_input")->op, "Placeholder");
+  ASSERT_TRUE(frozen.find("dense_1"));
+  for (const Node* n : frozen.nodes()) {
+    EXPECT_FALSE(is_variable_op(n->op)) << n->name();
+    EXPECT_NE(n->op, "ReadVariableOp") << n->name();
+    EXPECT_NE(n->op, "StatefulPartitionedCall") << n->name();
+  }
 }
 
 TEST(FreezeCorpus, HalfPlusTwoValues) {
