@@ -112,6 +112,21 @@ node { name: "y" op: "Identity" input: "c" attr { key: "T" value { type: DT_FLOA
   expect_rejected("run huge.pbtxt --output y --out-dir " + out("run").string(), {"huge.pbtxt", "'c'"}, out("run"));
 }
 
+TEST_F(MalformedGraph, SplatConstOverTheConfiguredMemoryCap) {
+  // 1000x1000 floats from one float_val: 4 MB, over a 1 MiB cap.
+  spit(file("splat.pbtxt"), R"(node { name: "c" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
+  attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 1000 } dim { size: 1000 } } float_val: 1 } } } }
+node { name: "y" op: "Identity" input: "c" attr { key: "T" value { type: DT_FLOAT } } }
+)");
+  ::setenv("TFPROD_MAX_TENSOR_BYTES", "1048576", 1);
+  expect_rejected("run splat.pbtxt --output y --out-dir " + out("run").string(),
+                  {"splat.pbtxt", "'c'", "1048576 bytes", "TFPROD_MAX_TENSOR_BYTES"}, out("run"));
+  ::unsetenv("TFPROD_MAX_TENSOR_BYTES");
+  // Under the default cap the same graph runs.
+  auto r = test::run(test::tool("tfprod").string() + " run splat.pbtxt --output y --out-dir " + out("run").string(), dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
 TEST_F(MalformedGraph, ConstContentShorterThanItsShape) {
   spit(file("short.pbtxt"), R"(node { name: "c" op: "Const" attr { key: "dtype" value { type: DT_FLOAT } }
   attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: 4 } } tensor_content: "\000\000\200?" } } } }

@@ -1,5 +1,7 @@
 #include "tfprod/tensor.h"
 
+#include <cstdlib>
+
 #include <cstring>
 #include <limits>
 
@@ -72,6 +74,26 @@ std::string fill_from(const Field& field, int64_t n, const std::string& what) {
 
 }  // namespace
 
+namespace {
+
+// The most bytes one tensor decoded from a TensorProto may take in memory,
+// checked before allocating: 4 GiB, or the environment's
+// TFPROD_MAX_TENSOR_BYTES (a byte count).
+uint64_t max_tensor_bytes() {
+  static const uint64_t cap = [] {
+    const char* env = std::getenv("TFPROD_MAX_TENSOR_BYTES");
+    if (env && *env) {
+      char* end = nullptr;
+      unsigned long long v = std::strtoull(env, &end, 10);
+      if (end && *end == '\0' && v > 0) return static_cast<uint64_t>(v);
+    }
+    return uint64_t{4} << 30;
+  }();
+  return cap;
+}
+
+}  // namespace
+
 Tensor tensor_from_proto(const tensorflow::TensorProto& proto, const std::string& what) {
   Tensor t;
   t.dtype = proto.dtype();
@@ -93,10 +115,12 @@ Tensor tensor_from_proto(const tensorflow::TensorProto& proto, const std::string
   }
   std::size_t elem = dtype_size(t.dtype);
   if (elem == 0) fail("{}: dtype {} has no fixed element size", what, dtype_name(t.dtype));
-  // A splat (one value for a large shape) expands in memory: cap it.
-  constexpr uint64_t kMaxExpandedBytes = uint64_t{4} << 30;
-  if (static_cast<uint64_t>(n) > kMaxExpandedBytes / elem)
-    fail("{}: shape {} of {} needs more than 4 GiB", what, shape_string(t.shape), dtype_name(t.dtype));
+  // A splat (one value for a large shape) expands in memory: cap it, before
+  // anything is allocated (4 GiB, or TFPROD_MAX_TENSOR_BYTES).
+  const uint64_t cap = max_tensor_bytes();
+  if (static_cast<uint64_t>(n) > cap / elem)
+    fail("{}: shape {} of {} needs more than {} bytes, the cap on one tensor (TFPROD_MAX_TENSOR_BYTES)", what,
+         shape_string(t.shape), dtype_name(t.dtype), cap);
   if (!proto.tensor_content().empty()) {
     if (proto.tensor_content().size() != static_cast<std::size_t>(n) * elem)
       fail("{}: tensor_content holds {} bytes, shape {} of {} needs {}", what,
