@@ -64,7 +64,10 @@ Shape PassOptions::parse_shape(const std::string& text) {
 
 PassOptions::PassOptions(const PassSpec& spec, const std::vector<std::pair<std::string, std::string>>& args)
     : pass_(spec.name) {
-  for (const auto& [key, value] : args) {
+  for (const auto& arg : args) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const std::string& key = arg.first;
+    const std::string& value = arg.second;
     if (key == "ignore_errors") {
       if (!parse_bool(value)) fail("transform '{}': ignore_errors={} is not true or false", spec.name, value);
       continue;
