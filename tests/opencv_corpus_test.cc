@@ -57,6 +57,7 @@ TEST(OpenCvCorpus, EveryModelLoadsAndMatchesOrIsExplained) {
       {"tf2onnx_regression_3formats/checkpoint", "X", "", "4", "pred"},
       {"tf2onnx_regression_3formats/saved_model", "X", "", "4", "pred"},
       {"tflearn_and_gate", "input/X", "", "1,2", "output/Sigmoid"},
+      {"keras_mnist_savedmodel_tf210", "conv2d_input", "", "1,28,28,1", "dense_1"},
   };
   fs::path scratch = test::scratch_dir();
   int verified = 0, explained = 0, raw_loads = 0, raw_total = 0, i = 0;
