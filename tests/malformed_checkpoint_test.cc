@@ -63,6 +63,24 @@ TEST_F(MalformedCheckpoint, IndexFooterBitFlips) {
   }
 }
 
+// Found by fuzz_bundle_index: LevelDB allocated a footer handle's size
+// (exabytes) before reading the block; the footer is now checked first.
+TEST_F(MalformedCheckpoint, IndexFooterHandleLargerThanTheFile) {
+  const std::string bytes = slurp(index());
+  auto varint = [](uint64_t v) {
+    std::string out;
+    for (; v >= 0x80; v >>= 7) out += static_cast<char>((v & 0x7f) | 0x80);
+    return out + static_cast<char>(v);
+  };
+  for (uint64_t size : {uint64_t{1} << 60, uint64_t{bytes.size()}}) {
+    SCOPED_TRACE(size);
+    std::string footer = varint(0) + varint(10) + varint(0) + varint(size);
+    footer.resize(40, '\0');
+    spit(index(), bytes.substr(0, bytes.size() - 48) + footer + bytes.substr(bytes.size() - 8));
+    expect_freeze_rejected({"model.ckpt-1000.index", "index block handle", "outside"});
+  }
+}
+
 TEST_F(MalformedCheckpoint, IndexBlockCrcMismatch) {
   std::string bytes = slurp(index());
   bytes[3] = static_cast<char>(bytes[3] ^ 0x10);  // inside the first data block

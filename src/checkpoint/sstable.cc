@@ -43,6 +43,39 @@ SSTable::~SSTable() {
   if (impl_) impl_->table.reset();
 }
 
+namespace {
+
+// LevelDB allocates a block handle's size before it reads the block, and the
+// footer has no checksum: a corrupt footer could ask for exabytes. Both
+// handles (metaindex, index) must lie before the footer, trailer included.
+void check_footer_handles(const std::string& path, uint64_t size) {
+  std::array<unsigned char, kFooterSize> footer{};
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(size - kFooterSize));
+  in.read(reinterpret_cast<char*>(footer.data()), kFooterSize);
+  if (!in) fail("{}: cannot read the table footer", path);
+  std::size_t pos = 0;
+  auto varint = [&]() -> uint64_t {
+    uint64_t v = 0;
+    for (int shift = 0; shift <= 63 && pos < 40; shift += 7) {
+      unsigned char b = footer[pos++];
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (!(b & 0x80)) return v;
+    }
+    fail("{}: corrupt table: malformed block handle in the footer", path);
+  };
+  constexpr uint64_t kTrailer = 5;
+  const uint64_t limit = size - kFooterSize;
+  for (const char* block : {"metaindex", "index"}) {
+    uint64_t offset = varint(), length = varint();
+    if (offset > limit || length > limit - offset || kTrailer > limit - offset - length)
+      fail("{}: corrupt table: the footer's {} block handle (offset {}, size {}) lies outside the {}-byte file",
+           path, block, offset, length, size);
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<SSTable> SSTable::open(const std::string& path) {
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
@@ -56,6 +89,8 @@ std::unique_ptr<SSTable> SSTable::open(const std::string& path) {
   if (!has_sstable_magic(path))
     fail("{}: corrupt table: bad magic number at the end of the file (not an SSTable, or truncated)",
          path);
+
+  check_footer_handles(path, size);
 
   auto impl = std::make_unique<Impl>();
   leveldb::RandomAccessFile* raw_file = nullptr;
