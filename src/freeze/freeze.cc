@@ -181,6 +181,9 @@ std::vector<std::string> candidate_outputs(const Graph& graph) {
     if (uses.count(n) || plumbing.count(n->op) || n->op.rfind("Apply", 0) == 0 ||
         n->op.rfind("ResourceApply", 0) == 0)
       continue;
+    // A resource variable's value read and dropped (Keras reads each variable
+    // after set_weights assigns it) is not a computation.
+    if (n->op == "ReadVariableOp" && !n->inputs.empty() && n->inputs[0].node->op == "VarHandleOp") continue;
     bool scoped = false;
     for (const char* s : scopes) scoped = scoped || n->name().rfind(s, 0) == 0;
     if (!scoped) out.push_back(n->name());
