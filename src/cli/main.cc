@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   tfprod::cli::add_verify_command(app, &action);
   tfprod::cli::add_classify_command(app, &action);
   tfprod::cli::add_preflight_command(app, &action);
+  tfprod::cli::add_view_command(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
