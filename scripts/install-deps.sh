@@ -10,6 +10,7 @@ packages=(
   libfmt-dev libcli11-dev nlohmann-json3-dev libeigen3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopencv-dev
+  graphviz
   clang-14 libclang-rt-14-dev
 )
 
