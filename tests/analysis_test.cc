@@ -120,5 +120,26 @@ TEST(GuessIoCorpus, QueueInputOfTheTf15Estimator) {
   EXPECT_EQ(names_of(guess.outputs), std::vector<std::string>{"softmax_tensor"});
 }
 
+// In a frozen graph the activation a dropout multiplies is read by the
+// dropout alone (no gradients): it, and the model up to its input, must stay
+// model, not become part of the dropout.
+TEST(TrainingRoles, FrozenDropoutDoesNotClaimTheModelAboveIt) {
+  TFPROD_REQUIRE_CORPUS();
+  Graph g = Graph::from_graphdef(
+      open_model_source(test::corpus_dir() / "anpr_estimator/frozen_cut_graph_opt.pb").meta.graph_def(), "frozen");
+  auto roles = training_roles(g);
+  std::size_t dropout = 0;
+  for (const auto& [node, role] : roles) {
+    if (role != Role::kDropout) continue;
+    ++dropout;
+    EXPECT_TRUE(node->name().starts_with("dropout/")) << node->name();
+  }
+  EXPECT_GT(dropout, 0u);
+  EXPECT_FALSE(roles.count(g.find("IteratorGetNext")));
+  IoGuess guess = guess_io(g);
+  EXPECT_EQ(names_of(guess.inputs), std::vector<std::string>{"IteratorGetNext"});
+  EXPECT_EQ(names_of(guess.outputs), std::vector<std::string>{"softmax_tensor"});
+}
+
 }  // namespace
 }  // namespace tfprod

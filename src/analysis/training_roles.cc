@@ -123,6 +123,35 @@ std::unordered_set<std::string> dropout_scopes(const Graph& graph) {
   return scopes;
 }
 
+// Nodes that carry the model's data: reachable from a model input (a
+// placeholder that is not a bool switch, or a pipeline cut point) along data
+// edges, not through Shape-like ops (their value is only the shape). Dropout
+// and training switches never claim them by spreading up: in a frozen graph
+// the activation a dropout multiplies is read by the dropout alone.
+std::unordered_set<const Node*> data_carrying(const Graph& graph) {
+  std::unordered_set<const Node*> out;
+  std::vector<const Node*> stack;
+  for (const Node* n : graph.nodes()) {
+    const bool source = is_pipeline_cut_point(n->op) ||
+                        ((n->op == "Placeholder" || n->op == "PlaceholderWithDefault") &&
+                         op_role(*n) != Role::kTrainingSwitch);
+    if (source && out.insert(n).second) stack.push_back(n);
+  }
+  const auto uses = graph.uses();
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    auto it = uses.find(n);
+    if (it == uses.end()) continue;
+    for (const Use& u : it->second) {
+      const std::string& op = u.node->op;
+      if (u.input_index < 0 || op == "Shape" || op == "ShapeN" || op == "Size" || op == "Rank") continue;
+      if (out.insert(u.node).second) stack.push_back(u.node);
+    }
+  }
+  return out;
+}
+
 bool spreads_down(Role r) {
   return r != Role::kModel && r != Role::kInputPipeline && r != Role::kDropout && r != Role::kTrainingSwitch;
 }
@@ -176,6 +205,7 @@ std::unordered_map<const Node*, Role> training_roles(const Graph& graph) {
   };
   const auto uses = graph.uses();
   const auto nodes = graph.nodes();
+  const auto carries_data = data_carrying(graph);
   for (bool changed = true; changed;) {
     changed = false;
     for (const Node* n : nodes) {
@@ -210,6 +240,7 @@ std::unordered_map<const Node*, Role> training_roles(const Graph& graph) {
         }
         up = r;
       }
+      if (!mixed && up && (*up == Role::kDropout || *up == Role::kTrainingSwitch) && carries_data.count(n)) continue;
       if (!mixed && up) {
         roles[n] = *up;
         changed = true;
