@@ -70,7 +70,7 @@ class Analysis {
         std::string last = n->name().substr(n->name().rfind('/') + 1);
         std::string lower = last;
         for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (lower.find("label") != std::string::npos || lower.starts_with("target") || last == "y_" || last == "Y")
+        if (lower.find("label") != std::string::npos || lower.find("target") != std::string::npos || last == "y_" || last == "Y")
           out.insert({const_cast<Node*>(n), 0});
       }
     }
@@ -197,7 +197,12 @@ IoGuess guess_io(const Graph& graph, const std::vector<std::string>& given) {
           std::vector<Endpoint> f, l;
           split(in.node, &f, &l);
           if (f.empty() || !l.empty()) continue;
-          const Node* p = before_loss_prep(in.node);
+          // Back out of the loss's own scope (Keras normalises and clips the
+          // prediction inside loss/...), then past the loss's preparations.
+          const Node* p = in.node;
+          for (int depth = 0; depth < 16 && a.role(p) != Role::kModel && !p->inputs.empty(); ++depth)
+            p = before_loss_prep(p)->inputs.empty() ? p : before_loss_prep(p)->inputs[0].node;
+          p = before_loss_prep(p);
           if (a.role(p) != Role::kModel || a.is_input_node(p)) continue;
           bool dup = false;
           for (const auto& k : kept) dup = dup || k.node == p;

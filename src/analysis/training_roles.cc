@@ -227,7 +227,12 @@ std::unordered_map<const Node*, Role> training_roles(const Graph& graph) {
         changed = true;
         continue;
       }
-      // Up: every reader is one non-model part.
+      // Up: every reader is one non-model part. A placeholder holding a
+      // tensor (not a scalar flag or rate) stays an input of the model.
+      if (n->op.starts_with("Placeholder")) {
+        const auto* s = n->attr("shape");
+        if (s && s->has_shape() && !s->shape().unknown_rank() && s->shape().dim_size() > 0) continue;
+      }
       auto it = uses.find(n);
       if (it == uses.end() || it->second.empty()) continue;
       std::optional<Role> up;

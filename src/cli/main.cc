@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "tfprod 0.1.0");
   std::function<int()> action;
+  tfprod::cli::add_export_command(app, &action);
   tfprod::cli::add_freeze_command(app, &action);
   tfprod::cli::add_example_command(app, &action);
   tfprod::cli::add_inspect_command(app, &action);

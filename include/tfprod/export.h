@@ -1,0 +1,98 @@
+// `tfprod export`: from what training left behind to a verified production
+// model in one step: open the source, choose inputs and outputs (given, from
+// the signature, or guessed with reasons), freeze, cut at the inputs, remove
+// what only training needs, fold, make the graph OpenCV-ready, then prove it:
+// OpenCV DNN loads the model and its outputs equal the evaluator's on the
+// frozen graph (in inference mode) on the same random inputs. Only a model
+// that passed is written (atomically).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tfprod/graph.h"
+#include "tfprod/model_source.h"
+#include "tfprod/tensor.h"
+#include "tfprod/verify.h"
+
+namespace tfprod {
+
+// --input NAME[:DTYPE][:SHAPE]: "IteratorGetNext:float:1,20,20,1",
+// "Placeholder:float:1,128", "left", "X::1,784" (shape only),
+// "queue:1:float:1,784" (a port). Throws Error on a bad dtype or shape.
+struct InputSpec {
+  std::string name;  // tensor: "node" or "node:port"
+  std::optional<DataType> dtype;
+  std::optional<Shape> shape;
+  static InputSpec parse(std::string_view text);
+};
+
+struct ExportOptions {
+  std::filesystem::path source;  // training dir, graph, .meta, prefix, SavedModel, frozen graph
+  SourceOptions source_options;
+  std::vector<InputSpec> inputs;     // empty: signature, else guessed
+  std::vector<std::string> outputs;  // empty: signature, else guessed
+  double tolerance = 1e-4;           // verification: max |diff| / max(1, max |reference|)
+  uint64_t seed = 1;
+  bool verify = true;
+  // Told about each step as it starts, and the freeze's progress in bytes.
+  std::function<void(const std::string&)> on_step;
+  std::function<void(uint64_t done, uint64_t total)> on_freeze_progress;
+};
+
+// A pass of the export and what it did.
+struct ExportStep {
+  std::string name;
+  std::string why;  // what the step is for
+  std::size_t nodes_before = 0, nodes_after = 0;
+  std::vector<std::string> removed;  // node names
+  std::string message;               // a skipped step's reason
+  double seconds = 0;
+};
+
+struct ExportReport {
+  std::string source_kind;
+  std::vector<std::string> inputs, outputs;  // the model's (after the cut)
+  std::vector<std::string> choices;          // how inputs and outputs were chosen
+  std::vector<std::string> notes;
+  std::size_t nodes_before = 0, nodes_after = 0;
+  uint64_t bytes_before = 0, bytes_after = 0;  // graph (serialized) + checkpoint weights
+  std::size_t variables_frozen = 0;
+  std::vector<ExportStep> steps;
+  std::vector<std::string> removed_training;  // "dropout: 9 nodes (dropout/...)" lines
+  std::vector<std::string> opencv_blockers;   // pre-flight issues left, if any
+  bool verified = false;
+  std::string failure;  // why no model was written; empty on success
+  VerifyReport verification;
+  std::string opencv_version;
+  double seconds = 0;
+
+  std::string text() const;  // the short report printed to the user
+  std::string json() const;  // --report
+};
+
+// The model and the reference it is proven against, before verification.
+struct PreparedExport {
+  Graph reference;  // frozen, cut at the inputs (same dtypes and shapes)
+  Graph model;      // after cleanup and the OpenCV passes
+  ExportReport report;
+};
+
+// Everything but verification and writing. Throws Error naming the path and
+// the node: no checkpoint for a graph with variables, an ambiguous guess
+// ("two candidate outputs: A, B; pass --output"), an input that is not in
+// the graph or whose shape does not fit the declared one.
+PreparedExport prepare_export(const ExportOptions& options);
+
+// prepare_export, then verification; writes `output` (atomically) only when
+// the model verified (or verification is off). A model that fails
+// verification is not written and report.failure says why; problems with
+// the inputs throw Error as prepare_export does.
+ExportReport export_model(const ExportOptions& options, const std::filesystem::path& output);
+
+}  // namespace tfprod

@@ -1,0 +1,64 @@
+// `tfprod export PATH -o model.pb`: the whole job in one command (see
+// include/tfprod/export.h). Progress goes to stderr, the report to stdout,
+// --report writes it as JSON. Exit 1, and no model, when anything fails.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "tfprod/error.h"
+#include "tfprod/export.h"
+#include "tfprod/file_util.h"
+
+namespace tfprod::cli {
+
+void add_export_command(CLI::App& app, std::function<int()>* action) {
+  struct Args {
+    std::string path, output, checkpoint, report, signature = "serving_default";
+    std::vector<std::string> inputs, outputs, tags;
+    double tolerance = 1e-4;
+    bool no_verify = false, quiet = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "export", "Training output -> a verified model OpenCV DNN loads: freeze, cut, clean up, fold, make OpenCV-ready, verify");
+  cmd->add_option("path", args->path,
+                  "Training directory, graph file (+ --checkpoint), .meta, checkpoint prefix, SavedModel or frozen graph")
+      ->required();
+  cmd->add_option("-o,--out", args->output, "Model to write (.pb; .pbtxt for text)")->required();
+  cmd->add_option("--input", args->inputs,
+                  "Model input NAME[:DTYPE][:SHAPE], e.g. IteratorGetNext:float:1,20,20,1 (repeatable; default: the "
+                  "signature's, else guessed)");
+  cmd->add_option("--output", args->outputs, "Model output node (repeatable; default: the signature's, else guessed)");
+  cmd->add_option("--checkpoint", args->checkpoint, "Checkpoint prefix or directory (default: found beside the graph)");
+  cmd->add_option("--report", args->report, "Also write the report as JSON to this file");
+  cmd->add_option("--tags", args->tags, "SavedModel tags (default: serve)");
+  cmd->add_option("--signature", args->signature, "SavedModel signature")->capture_default_str();
+  cmd->add_option("--tolerance", args->tolerance, "Largest relative difference verification accepts")->capture_default_str();
+  cmd->add_flag("--no-verify", args->no_verify, "Write the model without proving it in OpenCV");
+  cmd->add_flag("-q,--quiet", args->quiet, "No progress lines");
+  cmd->callback([=] {
+    *action = [=] {
+      ExportOptions options;
+      options.source = args->path;
+      if (!args->checkpoint.empty()) options.source_options.checkpoint = args->checkpoint;
+      if (!args->tags.empty()) options.source_options.tags = {args->tags.begin(), args->tags.end()};
+      options.source_options.signature = args->signature;
+      for (const auto& i : args->inputs) options.inputs.push_back(InputSpec::parse(i));
+      options.outputs = split_list(args->outputs);
+      options.tolerance = args->tolerance;
+      options.verify = !args->no_verify;
+      if (!args->quiet) options.on_step = [](const std::string& s) { std::fprintf(stderr, "tfprod export: %s\n", s.c_str()); };
+      ExportReport report = export_model(options, args->output);
+      std::fputs(report.text().c_str(), stdout);
+      if (!args->report.empty()) write_file_atomically(args->report, report.json());
+      if (!report.failure.empty())
+        fail("{}: not written: {}", args->output, report.failure);
+      std::printf("wrote %s in %.2f s\n", args->output.c_str(), report.seconds);
+      return 0;
+    };
+  });
+}
+
+}  // namespace tfprod::cli
