@@ -1,108 +1,276 @@
-// `tfprod inspect PATH`: what a path is (graph file kind, TF version, model
-// source) and what it holds (nodes, functions, signatures, checkpoint).
+// `tfprod inspect PATH [--output NAME]... [--json]`: what a path is and what
+// it holds (tfprod::inspect_model collects the facts; this file renders them
+// as text for people or JSON for scripts).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <map>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "tfprod/checkpoint.h"
-#include "tfprod/error.h"
-#include "tfprod/model_file.h"
-#include "tfprod/model_source.h"
+#include "tfprod/inspect.h"
 
 namespace tfprod::cli {
 
-namespace fs = std::filesystem;
-
 namespace {
 
-void print_graph(const tensorflow::MetaGraphDef& meta) {
-  const auto& g = meta.graph_def();
-  std::map<std::string, int> ops;
-  for (const auto& n : g.node()) ++ops[n.op()];
-  std::printf("  nodes: %d, functions: %d, GraphDef producer %d\n", g.node_size(), g.library().function_size(),
-              g.versions().producer());
-  if (!meta.meta_info_def().tensorflow_version().empty())
-    std::printf("  written by TensorFlow %s\n", meta.meta_info_def().tensorflow_version().c_str());
-  std::vector<std::pair<int, std::string>> top;
-  for (const auto& [op, count] : ops) top.emplace_back(-count, op);
-  std::sort(top.begin(), top.end());
-  std::string hist;
-  for (std::size_t i = 0; i < std::min<std::size_t>(12, top.size()); ++i)
-    hist += fmt::format("{}{}x{}", i ? ", " : "", top[i].second, -top[i].first);
-  std::printf("  ops: %s\n", hist.c_str());
-  for (const auto& sig : meta.signature_def()) {
+using Json = nlohmann::ordered_json;
+
+std::string declared_text(const DeclaredTensor& d) {
+  std::string out = d.dtype ? dtype_name(*d.dtype) : "dtype ?";
+  out += " ";
+  out += d.shape ? shape_string(*d.shape) : "shape ?";
+  return out;
+}
+
+std::string count_text(int64_t n) {
+  if (n >= 10'000'000) return fmt::format("{:.1f}M", static_cast<double>(n) / 1e6);
+  if (n >= 10'000) return fmt::format("{:.1f}k", static_cast<double>(n) / 1e3);
+  return std::to_string(n);
+}
+
+std::string totals_text(const VariableTotals& t, const char* what) {
+  return fmt::format("{} {}, {} parameters, {}", t.count, what, count_text(t.parameters), human_bytes(t.bytes));
+}
+
+void print_variables(const ModelFacts& f) {
+  if (f.variables.empty()) return;
+  const bool frozen = f.variables.front().source == "Const";
+  if (frozen)
+    std::printf("weights (Const): %s\n", totals_text(f.model, "tensors").c_str());
+  else
+    std::printf("variables%s: %s\n", f.variables.front().source == "graph" ? " (from the graph)" : "",
+                totals_text(f.model, "model variables").c_str());
+  if (f.slots.count) std::printf("  plus %s\n", totals_text(f.slots, "optimizer slots").c_str());
+  if (f.state.count) std::printf("  plus %s\n", totals_text(f.state, "training state").c_str());
+  for (const auto& v : f.variables) {
+    if (v.kind != VariableKind::kModel) continue;
+    std::printf("  %-52s %-10s %-18s %10s %10s%s\n", v.name.c_str(), dtype_name(v.dtype).c_str(),
+                shape_string(v.shape).c_str(), count_text(v.parameters).c_str(), human_bytes(v.bytes).c_str(),
+                v.partitioned ? " (partitioned)" : "");
+  }
+  std::string rest;
+  for (const auto& v : f.variables)
+    if (v.kind != VariableKind::kModel) rest += (rest.empty() ? "" : ", ") + v.name;
+  if (!rest.empty()) {
+    if (rest.size() > 300) rest = rest.substr(0, 300) + "...";
+    std::printf("  not model variables: %s\n", rest.c_str());
+  }
+}
+
+void print_verdict(const OpenCvVerdict& v) {
+  if (!v.checked) return;
+  std::printf("OpenCV 4.6:\n");
+  if (!v.error.empty()) {
+    std::printf("  not checked: %s\n", v.error.c_str());
+    return;
+  }
+  auto first = [](const std::vector<PreflightIssue>& issues) {
+    std::string s;
+    for (std::size_t i = 0; i < issues.size() && i < 4; ++i)
+      s += fmt::format("{}{} ({})", i ? ", " : "", issues[i].node, issues[i].op);
+    if (issues.size() > 4) s += ", ...";
+    return s;
+  };
+  if (v.before.empty())
+    std::printf("  imports the frozen graph as TF's tools leave it (%zu nodes)\n", v.reference_nodes);
+  else
+    std::printf("  would refuse %zu node(s) of the frozen graph as TF's tools leave it: %s\n", v.before.size(),
+                first(v.before).c_str());
+  if (v.after.empty())
+    std::printf("  after tfprod export: none (%zu nodes)%s\n", v.model_nodes,
+                v.before.empty() ? "" : " - `tfprod export` fixes them");
+  else
+    std::printf("  after tfprod export, still %zu: %s\n%s", v.after.size(), first(v.after).c_str(),
+                preflight_text(v.after).c_str());
+}
+
+void print_text(const ModelFacts& f) {
+  std::printf("%s: %s", f.path.c_str(), f.kind.c_str());
+  if (f.has_graph) std::printf(", graph %s (%s)", f.graph_path.c_str(), f.graph_format.c_str());
+  std::printf("\n");
+  if (f.has_graph)
+    std::printf("  %s%sGraphDef producer %d\n", f.tf_version.empty() ? "" : "written by TensorFlow ",
+                f.tf_version.empty() ? "" : (f.tf_version + ", ").c_str(), f.producer);
+  for (const auto& n : f.notes) std::printf("  note: %s\n", n.c_str());
+
+  if (f.checkpoints.size() > 1 || (f.checkpoints.size() == 1 && !f.checkpoints[0].used)) {
+    std::printf("checkpoints:\n");
+    for (const auto& c : f.checkpoints)
+      std::printf("  %s %-50s %-14s %s%s\n", c.used ? "*" : " ", c.prefix.c_str(),
+                  c.step ? fmt::format("step {}", *c.step).c_str() : "", human_bytes(c.bytes_on_disk).c_str(),
+                  c.error.empty() ? "" : (" (" + c.error + ")").c_str());
+  }
+  for (const auto& c : f.checkpoints)
+    if (c.used)
+      std::printf("checkpoint %s: %s, %zu tensors, %s%s\n", c.prefix.c_str(), c.format.c_str(), f.checkpoint_tensors,
+                  human_bytes(c.bytes_on_disk).c_str(), c.step ? fmt::format(", step {}", *c.step).c_str() : "");
+  if (f.has_graph && f.checkpoints.empty() && f.variables.empty()) std::printf("no checkpoint, no weights\n");
+  else if (f.has_graph && f.checkpoints.empty()) std::printf("no checkpoint\n");
+  print_variables(f);
+  if (!f.has_graph) return;
+
+  std::printf("graph: %zu nodes, %zu functions\n  ops:", f.nodes, f.functions);
+  for (std::size_t i = 0; i < f.ops.size(); ++i)
+    std::printf("%s %s x%zu", i ? "," : "", f.ops[i].first.c_str(), f.ops[i].second);
+  std::printf("\n");
+  for (const auto& s : f.signatures) {
     std::string ins, outs;
-    for (const auto& e : sig.value().inputs()) ins += fmt::format(" {}={}", e.key(), e.value().name());
-    for (const auto& e : sig.value().outputs()) outs += fmt::format(" {}={}", e.key(), e.value().name());
-    std::printf("  signature %s: inputs%s -> outputs%s\n", sig.key().c_str(), ins.c_str(), outs.c_str());
+    for (const auto& [k, t] : s.inputs) ins += fmt::format(" {}={}", k, t);
+    for (const auto& [k, t] : s.outputs) outs += fmt::format(" {}={}", k, t);
+    std::printf("  signature %s: inputs%s -> outputs%s\n", s.key.c_str(), ins.c_str(), outs.c_str());
   }
+
+  std::printf("inputs (%s):\n", f.io_source == "guessed" ? "likely" : "what the outputs read");
+  if (f.io.inputs.empty()) std::printf("  none found\n");
+  for (const auto& in : f.io.inputs)
+    std::printf("  %s%s  %s: %s\n", in.name.c_str(), in.cut ? " (cut here)" : "", declared_text(in.declared).c_str(),
+                in.reason.c_str());
+  std::printf("outputs (%s):\n", f.io_source.c_str());
+  if (f.io.outputs.empty()) std::printf("  none found: pass --output\n");
+  for (const auto& out : f.io.outputs)
+    std::printf("  %s  %s: %s\n", out.name.c_str(), declared_text(out.declared).c_str(), out.reason.c_str());
+  if (!f.io.labels.empty()) std::printf("  labels (not inputs): %s\n", fmt::format("{}", fmt::join(f.io.labels, ", ")).c_str());
+  for (std::size_t i = 0; i < f.io.rejected.size() && i < 8; ++i)
+    std::printf("  set aside %s: %s\n", f.io.rejected[i].name.c_str(), f.io.rejected[i].reason.c_str());
+  if (f.io.rejected.size() > 8) std::printf("  set aside: %zu more (--json lists all)\n", f.io.rejected.size() - 8);
+
+  std::printf("training-only parts:%s\n", f.training.empty() ? " none" : "");
+  for (const auto& p : f.training)
+    std::printf("  %-16s %5zu nodes (%s)\n", role_name(p.role), p.nodes,
+                fmt::format("{}", fmt::join(p.examples, ", ")).c_str());
+  print_verdict(f.opencv);
 }
 
-void print_checkpoint(const ResolvedCheckpoint& resolved) {
-  auto reader = open_checkpoint(resolved);
-  uint64_t bytes = 0;
-  for (const auto& t : reader->tensors()) bytes += t.bytes;
-  std::printf("checkpoint %s: %s, %zu tensors, %s%s\n", resolved.prefix.c_str(),
-              resolved.format == CheckpointFormat::kV2 ? "V2 bundle" : "V1 TensorSlice file",
-              reader->tensors().size(), human_bytes(bytes).c_str(),
-              resolved.step ? fmt::format(", step {}", *resolved.step).c_str() : "");
-  for (const auto& t : reader->tensors())
-    std::printf("  %-60s %-10s %s%s\n", t.name.c_str(), dtype_name(t.dtype).c_str(), shape_string(t.shape).c_str(),
-                t.partitioned ? " (partitioned)" : "");
+Json declared_json(const DeclaredTensor& d) {
+  Json j;
+  j["dtype"] = d.dtype ? Json(dtype_name(*d.dtype)) : Json();
+  j["shape"] = d.shape ? Json(*d.shape) : Json();
+  return j;
 }
 
-// SSTables (checkpoint .index files and V1 checkpoints) end in this magic.
-bool is_sstable(const fs::path& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  unsigned char tail[8] = {};
-  bool ok = std::fseek(f, -8, SEEK_END) == 0 && std::fread(tail, 1, 8, f) == 8;
-  std::fclose(f);
-  const unsigned char magic[8] = {0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb};
-  return ok && std::equal(tail, tail + 8, magic);
+Json candidates_json(const std::vector<IoCandidate>& v, bool with_declared) {
+  Json out = Json::array();
+  for (const auto& c : v) {
+    Json j{{"name", c.name}, {"reason", c.reason}};
+    if (with_declared) {
+      j["cut"] = c.cut;
+      j.update(declared_json(c.declared));
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
-int inspect(const fs::path& path) {
-  std::error_code ec;
-  const bool file = fs::is_regular_file(path, ec);
-  if (file && is_sstable(path)) {
-    fs::path prefix = path.extension() == ".index" ? fs::path(path).replace_extension() : path;
-    print_checkpoint(resolve_checkpoint(prefix));
-    return 0;
+Json issues_json(const std::vector<PreflightIssue>& issues) {
+  Json out = Json::array();
+  for (const auto& i : issues) out.push_back({{"node", i.node}, {"op", i.op}, {"hint", i.hint}});
+  return out;
+}
+
+Json totals_json(const VariableTotals& t) {
+  return {{"count", t.count}, {"parameters", t.parameters}, {"bytes", t.bytes}};
+}
+
+Json to_json(const ModelFacts& f) {
+  Json j{{"path", f.path}, {"kind", f.kind}, {"notes", f.notes}};
+  if (f.has_graph)
+    j["graph"] = {{"path", f.graph_path},       {"format", f.graph_format}, {"tensorflow_version", f.tf_version},
+                  {"producer", f.producer},     {"nodes", f.nodes},         {"functions", f.functions}};
+  else
+    j["graph"] = nullptr;
+  Json ckpts = Json::array();
+  for (const auto& c : f.checkpoints)
+    ckpts.push_back({{"prefix", c.prefix},
+                     {"format", c.format},
+                     {"step", c.step ? Json(*c.step) : Json()},
+                     {"bytes_on_disk", c.bytes_on_disk},
+                     {"used", c.used},
+                     {"error", c.error}});
+  j["checkpoints"] = std::move(ckpts);
+  j["checkpoint_tensors"] = f.checkpoint_tensors;
+  Json vars = Json::array();
+  for (const auto& v : f.variables)
+    vars.push_back({{"name", v.name},
+                    {"dtype", dtype_name(v.dtype)},
+                    {"shape", v.shape},
+                    {"parameters", v.parameters},
+                    {"bytes", v.bytes},
+                    {"kind", variable_kind_name(v.kind)},
+                    {"partitioned", v.partitioned},
+                    {"source", v.source}});
+  j["variables"] = std::move(vars);
+  j["totals"] = {{"model", totals_json(f.model)},
+                 {"optimizer_slots", totals_json(f.slots)},
+                 {"training_state", totals_json(f.state)}};
+  Json ops = Json::object();
+  for (const auto& [op, n] : f.ops) ops[op] = n;
+  j["ops"] = std::move(ops);
+  Json sigs = Json::array();
+  for (const auto& s : f.signatures) {
+    Json in = Json::object(), out = Json::object();
+    for (const auto& [k, t] : s.inputs) in[k] = t;
+    for (const auto& [k, t] : s.outputs) out[k] = t;
+    sigs.push_back({{"key", s.key}, {"inputs", in}, {"outputs", out}});
   }
-  if (file) {
-    ModelFile f = load_model_file(path);
-    std::printf("%s: %s\n", path.string().c_str(), describe(f.kind).c_str());
-    for (const auto& meta : f.model.meta_graphs()) print_graph(meta);
-    return 0;
+  j["signatures"] = std::move(sigs);
+  j["io_source"] = f.io_source;
+  j["inputs"] = candidates_json(f.io.inputs, true);
+  j["outputs"] = candidates_json(f.io.outputs, true);
+  j["set_aside"] = candidates_json(f.io.rejected, false);
+  j["labels"] = f.io.labels;
+  Json training = Json::object();
+  for (const auto& p : f.training) training[role_name(p.role)] = {{"nodes", p.nodes}, {"scopes", p.examples}};
+  j["training_only"] = std::move(training);
+  const OpenCvVerdict& v = f.opencv;
+  if (!v.checked) {
+    j["opencv"] = nullptr;
+  } else {
+    j["opencv"] = {{"error", v.error},
+                   {"inputs", v.inputs},
+                   {"outputs", v.outputs},
+                   {"reference_nodes", v.reference_nodes},
+                   {"model_nodes", v.model_nodes},
+                   {"blockers_before", issues_json(v.before)},
+                   {"blockers_after", issues_json(v.after)},
+                   {"fixed_by_export", v.error.empty() && !v.before.empty() && v.after.empty()}};
   }
-  if (!file && !fs::exists(path, ec) && !fs::exists(path.string() + ".index", ec) &&
-      !fs::exists(path.string() + ".meta", ec))
-    fail("{}: no such file, directory or checkpoint prefix", path.string());
-  try {
-    ModelSource src = open_model_source(path);
-    std::printf("%s: %s\n", path.string().c_str(), src.describe().c_str());
-    for (const auto& n : src.notes) std::printf("  note: %s\n", n.c_str());
-    print_graph(src.meta);
-    if (src.checkpoint) print_checkpoint(*src.checkpoint);
-  } catch (const Error&) {
-    // A bare checkpoint prefix (no graph beside it) is still worth describing.
-    if (fs::is_directory(path, ec)) throw;
-    print_checkpoint(resolve_checkpoint(path));
-  }
-  return 0;
+  return j;
 }
 
 }  // namespace
 
 void add_inspect_command(CLI::App& app, std::function<int()>* action) {
-  auto path = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("inspect", "Say what a file, directory or checkpoint is and what it holds");
-  cmd->add_option("path", *path, "Graph file, training or SavedModel directory, or checkpoint prefix")->required();
-  cmd->callback([=] { *action = [=] { return inspect(*path); }; });
+  struct Args {
+    std::string path;
+    std::vector<std::string> outputs;
+    bool json = false;
+    bool no_opencv = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "inspect",
+      "Say what a training dir, graph, checkpoint, SavedModel or frozen graph is and holds: format, checkpoints, "
+      "variables, ops, likely inputs and outputs, training-only parts, and whether OpenCV 4.6 would import it");
+  cmd->add_option("path", args->path, "Graph file, training or SavedModel directory, or checkpoint prefix")->required();
+  cmd->add_option("--output", args->outputs, "Output node (repeatable, or comma-separated); default: guessed");
+  cmd->add_flag("--json", args->json, "Print the facts as one JSON object");
+  cmd->add_flag("--no-opencv", args->no_opencv, "Skip the OpenCV verdict (which freezes the model in memory)");
+  cmd->callback([=] {
+    *action = [=] {
+      InspectOptions options;
+      options.outputs = split_list(args->outputs);
+      options.opencv_verdict = !args->no_opencv;
+      ModelFacts facts = inspect_model(args->path, options);
+      if (args->json)
+        std::printf("%s\n", to_json(facts).dump(2).c_str());
+      else
+        print_text(facts);
+      return 0;
+    };
+  });
 }
 
 }  // namespace tfprod::cli
