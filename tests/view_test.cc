@@ -158,6 +158,26 @@ TEST(ViewDot, InferenceOnlyKeepsWhatTheOutputsNeed) {
   EXPECT_THROW(graph_view(g, {.outputs = {"nope"}}), Error);
 }
 
+TEST(ViewDot, HugeGraphsAreFoldedSoDotFinishes) {
+  std::string text = placeholder("x");
+  std::string prev = "x";
+  for (int s = 0; s < 40; ++s)
+    for (int i = 0; i < 50; ++i) {
+      const std::string name = "block" + std::to_string(s) + "/relu" + std::to_string(i);
+      text += node(name, "Relu", {prev});
+      prev = name;
+    }
+  text += node("out", "Softmax", {prev});
+  Graph g = parse_graph(text);
+  GraphView v = graph_view(g);
+  EXPECT_LE(v.boxes, 1500u);
+  EXPECT_GT(v.boxes, 1000u) << "only as many scopes folded as needed";
+  ASSERT_FALSE(v.collapsed.empty());
+  EXPECT_EQ(v.collapsed[0], "block0/") << "folded in graph order";
+  EXPECT_FALSE(box_id(v.dot, "out").empty());
+  EXPECT_EQ(graph_view(g, {.expand_all = true}).boxes, g.size());
+}
+
 bool have_dot() { return !find_dot().empty(); }
 
 fs::path anpr() { return corpus_dir() / "anpr_estimator"; }

@@ -171,8 +171,8 @@ GraphView graph_view(const Graph& graph, const GraphViewOptions& options) {
         collapse(s);
     }
     std::vector<Scope*> by_size;
-    for (auto& [key, s] : scopes)
-      if (!s.collapsed && s.members.size() >= 2) by_size.push_back(&s);
+    for (const auto& key : scope_order)
+      if (Scope& s = scopes[key]; !s.collapsed && s.members.size() >= 2) by_size.push_back(&s);
     std::stable_sort(by_size.begin(), by_size.end(),
                      [](const Scope* a, const Scope* b) { return a->members.size() > b->members.size(); });
     for (Scope* s : by_size)
