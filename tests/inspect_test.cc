@@ -3,6 +3,7 @@
 // a frozen graph, a bad path and --help.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
@@ -144,6 +145,72 @@ TEST(Inspect, FrozenGraph) {
   EXPECT_NE(r.output.find("no checkpoint"), std::string::npos) << r.output;
 }
 
+std::vector<std::string> ops_of(const Json& issues) {
+  std::vector<std::string> out;
+  for (const auto& i : issues) out.push_back(i.at("op").get<std::string>());
+  return out;
+}
+
+TEST(Inspect, OpenCvVerdictBeforeAndAfterExport) {
+  TFPROD_REQUIRE_CORPUS();
+  // The training directory: TF's freeze leaves /read Identities OpenCV refuses; export fixes them.
+  Json anpr = inspect_json("anpr_estimator");
+  ASSERT_EQ(anpr["opencv"]["error"], "") << anpr["opencv"].dump();
+  EXPECT_GT(anpr["opencv"]["blockers_before"].size(), 0u);
+  EXPECT_TRUE(anpr["opencv"]["blockers_after"].empty()) << anpr["opencv"]["blockers_after"].dump();
+  EXPECT_TRUE(anpr["opencv"]["fixed_by_export"].get<bool>());
+  EXPECT_EQ(anpr["opencv"]["outputs"], Json({"softmax_tensor"}));
+
+  // The author's frozen graph still holds the training-mode dropout.
+  const std::string frozen = "anpr_estimator/frozen_cut_graph_opt.pb";
+  const std::vector<std::string> dropout = {"RandomUniform", "GreaterEqual", "Cast"};
+  Json as_is = inspect_json(frozen);
+  EXPECT_EQ(ops_of(as_is["opencv"]["blockers_before"]), dropout);
+  // Its input has no shape: export needs --input, and says so.
+  EXPECT_NE(as_is["opencv"]["error"].get<std::string>().find("--input IteratorGetNext"), std::string::npos)
+      << as_is["opencv"].dump();
+  EXPECT_TRUE(as_is["opencv"]["blockers_after"].is_null());
+  EXPECT_FALSE(as_is["opencv"]["fixed_by_export"].get<bool>());
+
+  Json with_input = inspect_json(frozen, "--input IteratorGetNext:float:1,20,20,1");
+  ASSERT_EQ(with_input["opencv"]["error"], "") << with_input["opencv"].dump();
+  EXPECT_EQ(ops_of(with_input["opencv"]["blockers_before"]), dropout);
+  EXPECT_TRUE(with_input["opencv"]["blockers_after"].empty()) << with_input["opencv"]["blockers_after"].dump();
+  EXPECT_TRUE(with_input["opencv"]["fixed_by_export"].get<bool>());
+  auto r = test::run(test::tool("tfprod").string() + " inspect --input IteratorGetNext:float:1,20,20,1 " +
+                     (test::corpus_dir() / frozen).string());
+  EXPECT_NE(r.output.find("would refuse 3 node(s)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("after tfprod export: none"), std::string::npos) << r.output;
+
+  // What export cannot fix is listed (an NHWC Reshape in the autoencoder's decoder).
+  Json ae = inspect_json("conv_autoencoder_saver_tf15");
+  EXPECT_EQ(ops_of(ae["opencv"]["blockers_after"]), std::vector<std::string>{"Reshape"});
+  EXPECT_FALSE(ae["opencv"]["fixed_by_export"].get<bool>());
+}
+
+TEST(Inspect, VerdictSaysWhenTheGuessIsAmbiguous) {
+  const auto dir = test::scratch_dir();
+  {
+    std::ofstream f(dir / "two_heads.pbtxt");
+    f << R"(node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }
+                   attr { key: "shape" value { shape { dim { size: 1 } dim { size: 4 } } } } }
+            node { name: "a" op: "Relu" input: "x" attr { key: "T" value { type: DT_FLOAT } } }
+            node { name: "b" op: "Tanh" input: "x" attr { key: "T" value { type: DT_FLOAT } } })";
+  }
+  const std::string cmd = test::tool("tfprod").string() + " inspect --json " + (dir / "two_heads.pbtxt").string();
+  auto r = test::run(cmd + " 2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Json j = Json::parse(r.output);
+  EXPECT_EQ(names(j["outputs"]), (std::vector<std::string>{"a", "b"}));
+  EXPECT_NE(j["opencv"]["error"].get<std::string>().find("pass --output"), std::string::npos) << j["opencv"].dump();
+  r = test::run(cmd + " --output a 2>/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  j = Json::parse(r.output);
+  EXPECT_EQ(j["opencv"]["error"], "");
+  EXPECT_EQ(j["opencv"]["outputs"], Json({"a"}));
+  EXPECT_TRUE(j["opencv"]["blockers_after"].empty());
+}
+
 TEST(Inspect, BadPathIsOneLineNamingIt) {
   const std::string path = (test::scratch_dir() / "no_model_here").string();
   auto r = test::run(test::tool("tfprod").string() + " inspect --json " + path);
@@ -156,7 +223,7 @@ TEST(Inspect, BadPathIsOneLineNamingIt) {
 TEST(Inspect, Help) {
   auto r = test::run(test::tool("tfprod").string() + " inspect --help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* flag : {"--json", "--output", "--no-opencv", "path"})
+  for (const char* flag : {"--json", "--output", "--input", "--no-opencv", "path"})
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag << ": " << r.output;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tfprod/analysis.h"
+#include "tfprod/export.h"
 #include "tfprod/model_source.h"
 #include "tfprod/opencv_preflight.h"
 #include "tfprod/tensor.h"
@@ -23,6 +24,7 @@ namespace tfprod {
 struct InspectOptions {
   SourceOptions source_options;
   std::vector<std::string> outputs;  // given outputs (guess_io, prepare_export); empty: guessed
+  std::vector<InputSpec> inputs;     // for prepare_export (dtype and shape of an input it cannot tell)
   bool opencv_verdict = true;        // run prepare_export (freezes the model in memory)
 };
 

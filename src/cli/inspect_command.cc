@@ -60,31 +60,33 @@ void print_variables(const ModelFacts& f) {
   }
 }
 
+void print_issues(const std::vector<PreflightIssue>& issues) {
+  for (std::size_t i = 0; i < issues.size() && i < 4; ++i)
+    std::printf("    %s (%s): %s\n", issues[i].node.c_str(), issues[i].op.c_str(), issues[i].hint.c_str());
+  if (issues.size() > 4) std::printf("    ... %zu more (--json lists all)\n", issues.size() - 4);
+}
+
 void print_verdict(const OpenCvVerdict& v) {
   if (!v.checked) return;
   std::printf("OpenCV 4.6:\n");
-  if (!v.error.empty()) {
-    std::printf("  not checked: %s\n", v.error.c_str());
-    return;
+  // Without an export, `before` is the frozen graph as it is (when it is one).
+  const bool before_known = v.error.empty() || v.reference_nodes > 0;
+  const std::string what = v.error.empty() ? fmt::format("as TF's tools leave it (frozen, cut: {} nodes)", v.reference_nodes)
+                                           : fmt::format("as it is ({} nodes)", v.reference_nodes);
+  if (before_known && v.before.empty()) std::printf("  imports the graph %s\n", what.c_str());
+  if (before_known && !v.before.empty()) {
+    std::printf("  would refuse %zu node(s) of the graph %s:\n", v.before.size(), what.c_str());
+    print_issues(v.before);
   }
-  auto first = [](const std::vector<PreflightIssue>& issues) {
-    std::string s;
-    for (std::size_t i = 0; i < issues.size() && i < 4; ++i)
-      s += fmt::format("{}{} ({})", i ? ", " : "", issues[i].node, issues[i].op);
-    if (issues.size() > 4) s += ", ...";
-    return s;
-  };
-  if (v.before.empty())
-    std::printf("  imports the frozen graph as TF's tools leave it (%zu nodes)\n", v.reference_nodes);
-  else
-    std::printf("  would refuse %zu node(s) of the frozen graph as TF's tools leave it: %s\n", v.before.size(),
-                first(v.before).c_str());
-  if (v.after.empty())
+  if (!v.error.empty())
+    std::printf("  after tfprod export: not checked: %s\n", v.error.c_str());
+  else if (v.after.empty())
     std::printf("  after tfprod export: none (%zu nodes)%s\n", v.model_nodes,
-                v.before.empty() ? "" : " - `tfprod export` fixes them");
-  else
-    std::printf("  after tfprod export, still %zu: %s\n%s", v.after.size(), first(v.after).c_str(),
-                preflight_text(v.after).c_str());
+                v.before.empty() ? "" : "; `tfprod export` fixes them");
+  else {
+    std::printf("  after tfprod export, still %zu:\n", v.after.size());
+    print_issues(v.after);
+  }
 }
 
 void print_text(const ModelFacts& f) {
@@ -234,7 +236,7 @@ Json to_json(const ModelFacts& f) {
                    {"reference_nodes", v.reference_nodes},
                    {"model_nodes", v.model_nodes},
                    {"blockers_before", issues_json(v.before)},
-                   {"blockers_after", issues_json(v.after)},
+                   {"blockers_after", v.error.empty() ? issues_json(v.after) : Json()},
                    {"fixed_by_export", v.error.empty() && !v.before.empty() && v.after.empty()}};
   }
   return j;
@@ -246,6 +248,7 @@ void add_inspect_command(CLI::App& app, std::function<int()>* action) {
   struct Args {
     std::string path;
     std::vector<std::string> outputs;
+    std::vector<std::string> inputs;
     bool json = false;
     bool no_opencv = false;
   };
@@ -256,6 +259,8 @@ void add_inspect_command(CLI::App& app, std::function<int()>* action) {
       "variables, ops, likely inputs and outputs, training-only parts, and whether OpenCV 4.6 would import it");
   cmd->add_option("path", args->path, "Graph file, training or SavedModel directory, or checkpoint prefix")->required();
   cmd->add_option("--output", args->outputs, "Output node (repeatable, or comma-separated); default: guessed");
+  cmd->add_option("--input", args->inputs,
+                  "Input for the OpenCV verdict, NAME[:DTYPE][:SHAPE] (repeatable), as for tfprod export");
   cmd->add_flag("--json", args->json, "Print the facts as one JSON object");
   cmd->add_flag("--no-opencv", args->no_opencv, "Skip the OpenCV verdict (which freezes the model in memory)");
   cmd->callback([=] {
@@ -263,6 +268,7 @@ void add_inspect_command(CLI::App& app, std::function<int()>* action) {
       InspectOptions options;
       options.outputs = split_list(args->outputs);
       options.opencv_verdict = !args->no_opencv;
+      for (const auto& i : args->inputs) options.inputs.push_back(InputSpec::parse(i));
       ModelFacts facts = inspect_model(args->path, options);
       if (args->json)
         std::printf("%s\n", to_json(facts).dump(2).c_str());

@@ -152,6 +152,11 @@ ModelFacts inspect_model(const fs::path& path, const InspectOptions& options) {
   }
   f.training = training_parts(g, roles);
   collect_io(f, *src, g, options);
+  if (options.opencv_verdict) {
+    bool frozen = !src->checkpoint;
+    for (const auto& v : f.variables) frozen = frozen && v.source == "Const";
+    f.opencv = opencv_verdict(source, options, frozen ? &g : nullptr);
+  }
   return f;
 }
 

@@ -1,5 +1,5 @@
 // The parts of inspect_model in their own files: checkpoints and variables
-// (checkpoints.cc).
+// (checkpoints.cc), the OpenCV verdict (verdict.cc).
 #pragma once
 
 #include <filesystem>
@@ -25,5 +25,13 @@ void collect_checkpoint_variables(ModelFacts& facts, const ResolvedCheckpoint& c
 // attrs), or, in a frozen graph, its Const weights (more than one element).
 void collect_graph_variables(ModelFacts& facts, const Graph& graph,
                              const std::unordered_map<const Node*, Role>& roles);
+
+// prepare_export on `source` (no verification), then the OpenCV pre-flight
+// check on its reference and on its model. An Error of prepare_export (an
+// ambiguous guess, an input without a shape) becomes the verdict's error;
+// then a `frozen` graph (the source, when it has no variables) is checked
+// as it is for the verdict's `before`.
+OpenCvVerdict opencv_verdict(const std::filesystem::path& source, const InspectOptions& options,
+                             const Graph* frozen);
 
 }  // namespace tfprod::inspect_detail
