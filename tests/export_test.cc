@@ -11,6 +11,9 @@
 #include "test_support.h"
 #include "tfprod/error.h"
 #include "tfprod/export.h"
+#include "tfprod/opencv_runner.h"
+
+#include <cstring>
 
 namespace tfprod {
 namespace {
@@ -270,6 +273,52 @@ TEST(Cli, EveryCommandHasHelp) {
   }
   auto bad = test::run(q(test::tool("tfprod")) + " export");
   EXPECT_EQ(bad.exit_code, 2) << bad.output;  // usage error
+}
+
+}  // namespace
+}  // namespace tfprod
+
+namespace tfprod {
+namespace {
+
+// The README's main command, without ../shared: the generated example
+// training dir exports, verifies and classifies its own image.
+TEST(ExportCli, ExampleTrainingDirExportsAndClassifies) {
+  fs::path dir = test::scratch_dir();
+  auto t = q(test::tool("tfprod"));
+  ASSERT_EQ(test::run(t + " example ex", dir).exit_code, 0);
+  auto r = test::run(t + " export ex -o ex/model.pb -q", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("verified: OpenCV"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("dropout:"), std::string::npos) << r.output;
+  auto c = test::run(t + " classify ex/model.pb ex/digit.pgm --gray --top 3", dir);
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_EQ(std::count(c.output.begin(), c.output.end(), '\n'), 3) << c.output;
+}
+
+// half_plus_two (a TF1 SavedModel of the analytic kind): y = 0.5x + 2 in
+// OpenCV after export.
+TEST(ExportCorpus, HalfPlusTwoComputesHalfPlusTwoInOpenCv) {
+  TFPROD_REQUIRE_CORPUS();
+  fs::path out = test::scratch_dir() / "hp2.pb";
+  ExportOptions options;
+  options.source = test::corpus_dir() / "tfserving_half_plus_two_tf1/00000123";
+  ExportReport report = export_model(options, out);
+  ASSERT_TRUE(report.failure.empty()) << report.failure;
+  ASSERT_EQ(report.inputs.size(), 1u);
+  ASSERT_EQ(report.outputs.size(), 1u);
+  for (float x : {-3.0f, 0.0f, 1.0f, 5.0f, 1000.0f}) {
+    Tensor in;
+    in.dtype = tensorflow::DT_FLOAT;
+    in.shape = {1, 1};
+    in.data.assign(reinterpret_cast<const char*>(&x), sizeof x);
+    OpenCvRun run = run_in_opencv(out, {{report.inputs[0], in}}, {{report.outputs[0]}}, true);
+    ASSERT_TRUE(run.error.empty()) << run.error;
+    ASSERT_EQ(run.outputs[0].data.size(), sizeof(float));
+    float y;
+    std::memcpy(&y, run.outputs[0].data.data(), sizeof y);
+    EXPECT_EQ(y, 0.5f * x + 2.0f) << "x = " << x;
+  }
 }
 
 }  // namespace

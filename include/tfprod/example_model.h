@@ -9,9 +9,11 @@
 //   model.ckpt-1000.index     V2 checkpoint written by tfprod's BundleWriter
 //   model.ckpt-1000.data-00000-of-00001
 //   checkpoint                checkpoint state naming model.ckpt-1000
+//   digit.pgm                 a 20x20 grey image of a 5, to classify
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include "tensorflow/core/framework/graph.pb.h"
 
@@ -23,5 +25,8 @@ tensorflow::GraphDef example_training_graph();
 // Writes the whole directory (created if needed). Weights are deterministic
 // pseudo-random values. Throws Error.
 void write_example_training_dir(const std::filesystem::path& dir);
+
+// digit.pgm's bytes: a binary PGM (P5) of a hand-drawn 5, 20x20.
+std::string example_image();
 
 }  // namespace tfprod

@@ -63,8 +63,10 @@ class Analysis {
       if ((n->op == "SparseSoftmaxCrossEntropyWithLogits" || n->op == "SoftmaxCrossEntropyWithLogits") &&
           n->inputs.size() >= 2) {
         const Endpoint label = n->inputs[1];
-        if (is_input_node(label.node)) out.insert(label);
-        for (const auto& e : reads({label.node})) out.insert(e);
+        if (is_input_node(label.node))
+          out.insert(label);
+        else
+          for (const auto& e : reads({label.node})) out.insert(e);
       }
       if (n->op == "Placeholder" && role(n) == Role::kModel) {
         std::string last = n->name().substr(n->name().rfind('/') + 1);

@@ -20,8 +20,9 @@ void add_example_command(CLI::App& app, std::function<int()>* action) {
                    "tfprod: wrote an example training directory to %s\n"
                    "  graph.pbtxt (training graph: iterator input, dropout, loss, gradients, optimizer, saver)\n"
                    "  model.ckpt-1000.index/.data-00000-of-00001 (V2 checkpoint), checkpoint (state)\n"
-                   "next: tfprod freeze %s --output softmax_tensor -o frozen_graph.pb\n",
-                   dir->c_str(), dir->c_str());
+                   "  digit.pgm (a 20x20 grey image to classify)\n"
+                   "next: tfprod export %s -o model.pb && tfprod classify model.pb %s/digit.pgm --gray\n",
+                   dir->c_str(), dir->c_str(), dir->c_str());
       return 0;
     };
   });

@@ -271,6 +271,17 @@ void write_example_training_dir(const std::filesystem::path& dir) {
   write_file_atomically(dir / "checkpoint",
                         "model_checkpoint_path: \"model.ckpt-1000\"\n"
                         "all_model_checkpoint_paths: \"model.ckpt-1000\"\n");
+  write_file_atomically(dir / "digit.pgm", example_image());
+}
+
+std::string example_image() {
+  // A 5, drawn on 10x10 and scaled 2x to the model's 20x20 grey input.
+  static const char* const rows[10] = {"..........", "..######..", "..#.......", "..#.......", "..#####...",
+                                       ".......#..", ".......#..", "..#....#..", "...####...", ".........."};
+  std::string pgm = "P5\n20 20\n255\n";
+  for (int y = 0; y < 20; ++y)
+    for (int x = 0; x < 20; ++x) pgm += static_cast<char>(rows[y / 2][x / 2] == '#' ? 255 : 0);
+  return pgm;
 }
 
 }  // namespace tfprod

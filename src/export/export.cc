@@ -252,6 +252,25 @@ std::optional<InputSpec> past_leading_reshape(const Graph& graph, const InputSpe
   return moved;
 }
 
+// OpenCV drops Identity layers, so an output that is an Identity would be
+// reachable only under its producer's name: the producer takes the output's
+// name instead (when nothing else reads it).
+void keep_output_names_in_opencv(Graph& graph, const std::vector<std::string>& outputs) {
+  const auto uses = graph.uses();
+  for (const auto& o : outputs) {
+    const TensorRef ref = TensorRef::parse(o);
+    Node* id = graph.find(ref.node);
+    if (!id || id->op != "Identity" || ref.index != 0 || id->inputs.size() != 1 || !id->control_inputs.empty()) continue;
+    Node* producer = id->inputs[0].node;
+    auto it = uses.find(producer);
+    if (id->inputs[0].index != 0 || producer->op == "Placeholder" || producer->op == "Const" ||
+        it == uses.end() || it->second.size() != 1 || uses.count(id))
+      continue;
+    graph.remove_nodes([&](const Node& n) { return &n == id; });
+    graph.rename(*producer, ref.node);
+  }
+}
+
 uint64_t checkpoint_bytes(const CheckpointReader& reader) {
   uint64_t total = 0;
   for (const auto& t : reader.tensors()) total += t.bytes;
@@ -345,6 +364,7 @@ PreparedExport prepare_export(const ExportOptions& options) {
     run_step(graph, make_step(r.call, none, r.ignore_errors), context, r.why, report);
   }
   for (const auto& w : context.warnings) report.notes.push_back(w);
+  keep_output_names_in_opencv(graph, context.outputs);
   for (const Node* n : graph.nodes()) {
     if (n->op != "Placeholder") continue;
     const auto* s = n->attr("shape");
@@ -387,8 +407,7 @@ ExportReport export_model(const ExportOptions& options, const std::filesystem::p
   ExportReport report = std::move(prepared.report);
   const bool text = output.extension() == ".pbtxt";
   try {
-    write_atomically(output, [&](const std::filesystem::path& tmp) {
-      save_graphdef(prepared.model.to_graphdef(), tmp, text);
+    auto verify = [&](const std::filesystem::path& tmp) {
       if (!options.verify) return;
       if (options.on_step) options.on_step(fmt::format("verifying in OpenCV {}", report.opencv_version));
       VerifyOptions vo;
@@ -406,6 +425,12 @@ ExportReport export_model(const ExportOptions& options, const std::filesystem::p
           why += fmt::format(" (nodes OpenCV 4.6 cannot import: {})", fmt::join(report.opencv_blockers, "; "));
         fail("{}", why);
       }
+    };
+    write_atomically(output, [&](const std::filesystem::path& tmp) {
+      // OpenCV reads binary GraphDefs: verify that, then write text if asked.
+      save_graphdef(prepared.model.to_graphdef(), tmp, false);
+      verify(tmp);
+      if (text) save_graphdef(prepared.model.to_graphdef(), tmp, true);
     });
   } catch (const Error& e) {
     report.failure = e.what();
