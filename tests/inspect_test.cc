@@ -211,6 +211,25 @@ TEST(Inspect, VerdictSaysWhenTheGuessIsAmbiguous) {
   EXPECT_TRUE(j["opencv"]["blockers_after"].empty());
 }
 
+TEST(Inspect, CheckpointsWithoutAGraph) {
+  TFPROD_REQUIRE_CORPUS();
+  const auto dir = test::copy_case("anpr_estimator");
+  for (const char* f : {"graph.pbtxt", "model.ckpt-0.meta", "model.ckpt-20000.meta"}) std::filesystem::remove(dir / f);
+  for (const auto& path : {dir, dir / "model.ckpt-20000"}) {
+    auto r = test::run(test::tool("tfprod").string() + " inspect --json " + path.string() + " 2>/dev/null");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    Json j = Json::parse(r.output);
+    EXPECT_TRUE(j["graph"].is_null());
+    EXPECT_EQ(j["kind"], path == dir ? "checkpoint directory" : "checkpoint");
+    ASSERT_EQ(j["checkpoints"].size(), 2u);
+    EXPECT_EQ(j["checkpoints"][1]["step"], 20000);
+    EXPECT_TRUE(j["checkpoints"][1]["used"].get<bool>());
+    EXPECT_EQ(j["totals"]["model"]["count"], 8);  // by TF's names: global_step is training state
+    EXPECT_EQ(j["totals"]["training_state"]["count"], 1);
+    EXPECT_TRUE(j["inputs"].empty());
+  }
+}
+
 TEST(Inspect, BadPathIsOneLineNamingIt) {
   const std::string path = (test::scratch_dir() / "no_model_here").string();
   auto r = test::run(test::tool("tfprod").string() + " inspect --json " + path);

@@ -33,6 +33,17 @@ bool path_exists(const fs::path& p) {
   return fs::exists(p, ec);
 }
 
+bool has_graph_file(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.path().extension() == ".meta" || name == "graph.pbtxt" || name == "saved_model.pb" ||
+        name == "saved_model.pbtxt")
+      return true;
+  }
+  return false;
+}
+
 void collect_graph_facts(ModelFacts& f, const ModelSource& src) {
   const auto& g = src.meta.graph_def();
   f.has_graph = true;
@@ -116,6 +127,10 @@ ModelFacts inspect_model(const fs::path& path, const InspectOptions& options) {
       source = path_exists(prefix.string() + ".index") ? prefix : fs::path(prefix.string() + ".meta");
   } else if (is_file && (path.filename() == "saved_model.pb" || path.filename() == "saved_model.pbtxt")) {
     source = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  } else if (is_dir && !has_graph_file(path)) {
+    // Checkpoints without any graph: still worth describing.
+    bare = resolve_checkpoint(path);
+    bare->notes.push_back("no graph in this directory (no *.meta, graph.pbtxt or saved_model.pb): checkpoint only");
   }
 
   std::optional<ModelSource> src;
@@ -131,6 +146,7 @@ ModelFacts inspect_model(const fs::path& path, const InspectOptions& options) {
   if (bare) {
     f.kind = "checkpoint";
     f.notes = bare->notes;
+    if (is_dir) f.kind = "checkpoint directory";
     f.checkpoints = list_checkpoints(*bare);
     collect_checkpoint_variables(f, *bare, nullptr, {});
     return f;
