@@ -1,5 +1,5 @@
-// Atomic output under SIGKILL: `tfprod freeze` (and `tfprod export` once it
-// exists) of a ~100 MiB checkpoint is killed at random moments; the output
+// Atomic output under SIGKILL: `tfprod freeze` and `tfprod export` of a
+// ~100 MiB checkpoint is killed at random moments; the output
 // path must then hold either nothing (or the file that was there before) or
 // the complete result, never a partial file.
 #include <fcntl.h>
@@ -143,6 +143,20 @@ TEST(KillDuringWrite, FreezeLeavesNoPartialOutput) {
   kill_test({"freeze", (dir / "big" / "graph.pb").string(), "--checkpoint", (dir / "big" / "model.ckpt").string(),
              "--output", "output", "-o", (dir / "frozen.pb").string()},
             dir / "frozen.pb");
+}
+
+}  // namespace
+}  // namespace tfprod
+
+namespace tfprod {
+namespace {
+
+TEST(KillDuringWrite, ExportLeavesNoPartialOutput) {
+  const fs::path dir = test::scratch_dir();
+  write_big_model(dir / "big");
+  kill_test({"export", (dir / "big" / "graph.pb").string(), "--checkpoint", (dir / "big" / "model.ckpt").string(),
+             "--input", "x:float:1,1024", "--output", "output", "-q", "-o", (dir / "model.pb").string()},
+            dir / "model.pb");
 }
 
 }  // namespace
