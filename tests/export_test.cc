@@ -10,7 +10,9 @@
 
 #include "test_support.h"
 #include "tfprod/error.h"
+#include "tfprod/example_model.h"
 #include "tfprod/export.h"
+#include "tfprod/freeze.h"
 #include "tfprod/opencv_runner.h"
 
 #include <cstring>
@@ -82,8 +84,11 @@ TEST(ExportCorpus, AnprWithNoFlagsReadsFiveAsFive) {
   bool dropout = false;
   for (const auto& line : report["removed_training_only"]) dropout = dropout || line.get<std::string>().starts_with("dropout:");
   EXPECT_TRUE(dropout) << report["removed_training_only"].dump();
-  for (const auto& step : report["steps"])
-    if (step["name"] == "remove_dropout") EXPECT_LT(step["nodes_after"].get<int>(), step["nodes_before"].get<int>());
+  for (const auto& step : report["steps"]) {
+    if (step["name"] == "remove_dropout") {
+      EXPECT_LT(step["nodes_after"].get<int>(), step["nodes_before"].get<int>());
+    }
+  }
   EXPECT_LT(report["verification"]["outputs"][0]["max_rel_diff"].get<double>(), 1e-4);
   EXPECT_EQ(test::tree_digest(test::corpus_dir() / "anpr_estimator"), before);
 }
@@ -319,6 +324,31 @@ TEST(ExportCorpus, HalfPlusTwoComputesHalfPlusTwoInOpenCv) {
     std::memcpy(&y, run.outputs[0].data.data(), sizeof y);
     EXPECT_EQ(y, 0.5f * x + 2.0f) << "x = " << x;
   }
+}
+
+}  // namespace
+}  // namespace tfprod
+
+namespace tfprod {
+namespace {
+
+// Freeze reports its progress in checkpoint bytes, ending at the total.
+TEST(FreezeProgress, CountsUpToTheCheckpointBytes) {
+  fs::path dir = test::scratch_dir() / "ex";
+  write_example_training_dir(dir);
+  ModelSource src = open_model_source(dir);
+  auto reader = open_checkpoint(*src.checkpoint);
+  std::vector<std::pair<uint64_t, uint64_t>> calls;
+  FreezeOptions options{.outputs = {"softmax_tensor"}};
+  options.progress = [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); };
+  FreezeReport report;
+  freeze(Graph::from_graphdef(src.meta.graph_def(), "example"), *reader, options, &report);
+  ASSERT_EQ(calls.size(), report.frozen.size());
+  uint64_t model_bytes = 0;
+  for (const auto& name : report.frozen) model_bytes += reader->find(name)->bytes;
+  for (std::size_t i = 1; i < calls.size(); ++i) EXPECT_GT(calls[i].first, calls[i - 1].first);
+  EXPECT_EQ(calls.back().first, model_bytes);
+  EXPECT_EQ(calls.back().second, model_bytes);
 }
 
 }  // namespace

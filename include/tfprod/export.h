@@ -40,7 +40,8 @@ struct ExportOptions {
   double tolerance = 1e-4;           // verification: max |diff| / max(1, max |reference|)
   uint64_t seed = 1;
   bool verify = true;
-  // Told about each step as it starts, and the freeze's progress in bytes.
+  // Told about each step as it starts, and after each variable frozen, the
+  // checkpoint bytes frozen so far and in all.
   std::function<void(const std::string&)> on_step;
   std::function<void(uint64_t done, uint64_t total)> on_freeze_progress;
 };

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,8 @@ struct FreezeOptions {
   // entry in FreezeReport::streamed, for save_graphdef_streaming to copy from
   // the checkpoint. 0: read every value.
   uint64_t stream_threshold = 0;
+  // Called after each variable: checkpoint bytes frozen so far, and in all.
+  std::function<void(uint64_t done, uint64_t total)> progress;
 };
 
 // A frozen Const whose value bytes are still in the checkpoint's data file.

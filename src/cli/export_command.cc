@@ -49,7 +49,19 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
       options.outputs = split_list(args->outputs);
       options.tolerance = args->tolerance;
       options.verify = !args->no_verify;
-      if (!args->quiet) options.on_step = [](const std::string& s) { std::fprintf(stderr, "tfprod export: %s\n", s.c_str()); };
+      if (!args->quiet) {
+        options.on_step = [](const std::string& s) { std::fprintf(stderr, "tfprod export: %s\n", s.c_str()); };
+        // Large checkpoints: a line per tenth of the bytes frozen.
+        auto last = std::make_shared<int>(0);
+        options.on_freeze_progress = [last](uint64_t done, uint64_t total) {
+          if (total < (uint64_t{64} << 20)) return;
+          const int tenth = static_cast<int>(done * 10 / total);
+          if (tenth <= *last) return;
+          *last = tenth;
+          std::fprintf(stderr, "tfprod export: frozen %d%% (%s of %s)\n", tenth * 10, human_bytes(done).c_str(),
+                       human_bytes(total).c_str());
+        };
+      }
       ExportReport report = export_model(options, args->output);
       std::fputs(report.text().c_str(), stdout);
       if (!args->report.empty()) write_file_atomically(args->report, report.json());

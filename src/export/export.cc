@@ -321,7 +321,9 @@ PreparedExport prepare_export(const ExportOptions& options) {
     ExportStep record{"freeze", "variables become constants; what the outputs do not need goes", graph.size()};
     auto before = node_names(graph);
     auto t = Clock::now();
-    graph = freeze(std::move(graph), *reader, {.outputs = outputs}, &fr);
+    FreezeOptions fo{.outputs = outputs};
+    fo.progress = options.on_freeze_progress;
+    graph = freeze(std::move(graph), *reader, fo, &fr);
     record.seconds = since(t);
     record.nodes_after = graph.size();
     auto after = node_names(graph);
@@ -330,7 +332,6 @@ PreparedExport prepare_export(const ExportOptions& options) {
     report.variables_frozen = fr.frozen.size();
     for (const auto& n : fr.notes) report.notes.push_back(n);
     report.steps.push_back(std::move(record));
-    if (options.on_freeze_progress) options.on_freeze_progress(weights, weights);
   } else {
     std::vector<const Node*> roots;
     for (const auto& o : outputs) roots.push_back(graph.find(TensorRef::parse(o).node));

@@ -209,6 +209,12 @@ Graph freeze(Graph graph, const CheckpointReader& ckpt, const FreezeOptions& opt
   std::unordered_set<std::string> allow(options.allow.begin(), options.allow.end());
   std::unordered_set<std::string> deny(options.deny.begin(), options.deny.end());
   std::unordered_set<const Node*> frozen_handles;
+  // Bytes to read, for progress: what the checkpoint says each variable holds.
+  uint64_t total = 0, done = 0;
+  if (options.progress)
+    for (const Node* n : graph.nodes())
+      if (is_variable(*n))
+        if (const auto* info = ckpt.find(keys.lookup(*n).key)) total += info->bytes;
   for (Node* n : graph.nodes()) {
     if (!is_variable(*n)) continue;
     if ((!allow.empty() && !allow.count(n->name())) || deny.count(n->name())) {
@@ -233,6 +239,10 @@ Graph freeze(Graph graph, const CheckpointReader& ckpt, const FreezeOptions& opt
       tensor_to_proto(std::move(value), &become_const(*n, dtype));
     }
     r.frozen.push_back(n->name());
+    if (options.progress) {
+      if (const auto* info = ckpt.find(key.key)) done += info->bytes;
+      options.progress(std::min(done, total), total);
+    }
   }
 
   // Consumers of frozen resource handles read the value directly now.
