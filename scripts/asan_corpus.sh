@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every tfprod command (inspect, summarize, freeze, run, transform,
-# verify, preflight, export when it exists, and the drop-ins freeze_graph,
+# Runs every tfprod command (inspect, view, summarize, freeze, run, transform,
+# verify, preflight, export, and the drop-ins freeze_graph,
 # transform_graph, summarize_graph, optimize_for_inference) on every case of
 # the shared corpus with the tools built under AddressSanitizer +
 # UndefinedBehaviorSanitizer (build-fuzz/, the fuzz build: clang-14,
@@ -66,7 +66,7 @@ transforms='strip_unused_nodes fold_constants(ignore_errors=true) fold_batch_nor
 mapfile -t paths < <(
   find "$corpus" -mindepth 1 -maxdepth 1 -type d
   find "$corpus" -mindepth 2 -type d \( -name variables -prune -o -print \) | while read -r d; do
-    [ -e "$d/saved_model.pb" ] || [ -e "$d/checkpoint" ] && echo "$d"
+    if [ -e "$d/saved_model.pb" ] || [ -e "$d/checkpoint" ]; then echo "$d"; fi
   done
   find "$corpus" -type f \( -name '*.pb' -o -name '*.pbtxt' -o -name '*.meta' \)
   find "$corpus" -type f -name '*.index' | sed 's/\.index$//'
@@ -75,6 +75,8 @@ mapfile -t paths < <(
 echo "asan_corpus: ${#paths[@]} inputs from $corpus"
 for p in "${paths[@]}"; do
   check inspect "$bin/tfprod" inspect "$p"
+  check inspect_json "$bin/tfprod" inspect "$p" --json
+  check view "$bin/tfprod" view "$p" -o "$work/out/graph.dot"
   check freeze "$bin/tfprod" freeze "$p" -o "$work/out/frozen.pb"
   check freeze_text "$bin/tfprod" freeze "$p" --text -o "$work/out/frozen.pbtxt"
   [ "$has_export" = 1 ] && check export "$bin/tfprod" export "$p" -o "$work/out/model.pb"
