@@ -139,8 +139,17 @@ IoGuess guess_io(const Graph& graph, const std::vector<std::string>& given) {
   IoGuess guess;
   const EndpointSet labels = a.labels();
   for (const auto& l : a.ordered(labels)) guess.labels.push_back(tensor_name(l));
-  auto split = [&](const Node* n, std::vector<Endpoint>* features, std::vector<Endpoint>* read_labels) {
-    for (const auto& e : a.reads({n})) (labels.count(e) ? *read_labels : *features).push_back(e);
+  // The input tensors a node reads, split into features and labels. The
+  // frontier search asks for every input of every node: computed once each.
+  struct Reads {
+    std::vector<Endpoint> features, labels;
+  };
+  std::unordered_map<const Node*, Reads> reads_cache;
+  auto split = [&](const Node* n) -> const Reads& {
+    auto [it, fresh] = reads_cache.try_emplace(n);
+    if (fresh)
+      for (const auto& e : a.reads({n})) (labels.count(e) ? it->second.labels : it->second.features).push_back(e);
+    return it->second;
   };
 
   struct Kept {
@@ -160,8 +169,7 @@ IoGuess guess_io(const Graph& graph, const std::vector<std::string>& given) {
     std::vector<const Node*> anchors;  // losses and what compares predictions with labels
     for (const auto& name : candidate_outputs(graph)) {
       const Node* n = graph.find(name);
-      std::vector<Endpoint> features, read_labels;
-      split(n, &features, &read_labels);
+      const auto& [features, read_labels] = split(n);
       if (Role r = a.role(n); r != Role::kModel) {
         guess.rejected.push_back({name, fmt::format("part of the {}", role_name(r)), {}, false});
         if (r == Role::kLoss || r == Role::kMetrics) anchors.push_back(n);
@@ -188,16 +196,14 @@ IoGuess guess_io(const Graph& graph, const std::vector<std::string>& given) {
         if (a.role(j) == Role::kGradients || a.role(j) == Role::kOptimizer) continue;
         bool target = false;
         for (const auto& in : j->inputs) {
-          std::vector<Endpoint> f, l;
           if (in.node->op == "Const") continue;
-          split(in.node, &f, &l);
+          const auto& [f, l] = split(in.node);
           if (pass == 0 ? (!l.empty() && f.empty()) : a.is_input_node(in.node)) target = true;
         }
         if (!target) continue;
         for (const auto& in : j->inputs) {
           if (in.node->op == "Const" || a.is_input_node(in.node)) continue;
-          std::vector<Endpoint> f, l;
-          split(in.node, &f, &l);
+          const auto& [f, l] = split(in.node);
           if (f.empty() || !l.empty()) continue;
           // Back out of the loss's own scope (Keras normalises and clips the
           // prediction inside loss/...), then past the loss's preparations.
@@ -209,9 +215,7 @@ IoGuess guess_io(const Graph& graph, const std::vector<std::string>& given) {
           bool dup = false;
           for (const auto& k : kept) dup = dup || k.node == p;
           if (dup) continue;
-          std::vector<Endpoint> pf, pl;
-          split(p, &pf, &pl);
-          kept.push_back({p, pf, fmt::format("{} compared with the {} by {}", p->op, pass == 0 ? "labels" : "target",
+          kept.push_back({p, split(p).features, fmt::format("{} compared with the {} by {}", p->op, pass == 0 ? "labels" : "target",
                                              j->name())});
           ++found;
         }

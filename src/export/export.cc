@@ -55,6 +55,16 @@ std::unordered_set<std::string> node_names(const Graph& g) {
   return out;
 }
 
+// Names in `before` that `graph` no longer holds, sorted.
+std::vector<std::string> removed_since(const std::unordered_set<std::string>& before, const Graph& graph) {
+  const auto after = node_names(graph);
+  std::vector<std::string> removed;
+  for (const auto& n : before)
+    if (!after.count(n)) removed.push_back(n);
+  std::sort(removed.begin(), removed.end());
+  return removed;
+}
+
 // Runs one pass on `graph` and records what it removed.
 void run_step(Graph& graph, const PipelineStep& step, PassContext& context, const char* why, ExportReport& report) {
   ExportStep record;
@@ -67,10 +77,7 @@ void run_step(Graph& graph, const PipelineStep& step, PassContext& context, cons
   record.nodes_before = results[0].nodes_before;
   record.nodes_after = results[0].nodes_after;
   record.message = results[0].message;
-  auto after = node_names(graph);
-  for (const auto& n : before)
-    if (!after.count(n)) record.removed.push_back(n);
-  std::sort(record.removed.begin(), record.removed.end());
+  record.removed = removed_since(before, graph);
   report.steps.push_back(std::move(record));
 }
 
@@ -326,9 +333,7 @@ PreparedExport prepare_export(const ExportOptions& options) {
     graph = freeze(std::move(graph), *reader, fo, &fr);
     record.seconds = since(t);
     record.nodes_after = graph.size();
-    auto after = node_names(graph);
-    for (const auto& n : before)
-      if (!after.count(n)) record.removed.push_back(n);
+    record.removed = removed_since(before, graph);
     report.variables_frozen = fr.frozen.size();
     for (const auto& n : fr.notes) report.notes.push_back(n);
     report.steps.push_back(std::move(record));
