@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -99,199 +100,259 @@ std::string dot_quote(std::string_view text) {
   return out;
 }
 
-GraphView graph_view(const Graph& graph, const GraphViewOptions& options) {
-  for (const auto& name : options.outputs)
-    if (!graph.find(TensorRef::parse(name).node))
-      fail("{}: output '{}': no node of that name", graph.source(), name);
-  GraphView view;
-  const auto nodes = graph.nodes();
-  view.nodes_total = nodes.size();
-  const auto roles = training_roles(graph);
-  auto role = [&](const Node* n) {
-    auto it = roles.find(n);
-    return it == roles.end() ? Role::kModel : it->second;
-  };
-  view.io = guess_io(graph, options.outputs);
+namespace {
 
-  std::unordered_set<const Node*> inputs, outputs, cut_points;
-  for (const auto& c : view.io.inputs) {
-    const Node* n = graph.find(node_of(c.name));
-    if (!n) continue;
-    inputs.insert(n);
-    if (c.cut) cut_points.insert(n);
+// graph_view's steps, sharing what they find: the likely inputs and outputs,
+// the nodes drawn, their scopes and boxes, then the DOT text.
+class ViewBuilder {
+ public:
+  ViewBuilder(const Graph& graph, const GraphViewOptions& options)
+      : graph_(graph), options_(options), nodes_(graph.nodes()), roles_(training_roles(graph)) {}
+
+  GraphView build() {
+    check_outputs();
+    view_.nodes_total = nodes_.size();
+    view_.io = guess_io(graph_, options_.outputs);
+    mark_inputs_and_outputs();
+    choose_nodes();
+    group_into_scopes();
+    collapse_scopes();
+    assign_boxes();
+    write_header();
+    write_nodes();
+    write_edges();
+    write_legend();
+    view_.dot = std::move(out_);
+    return std::move(view_);
   }
-  for (const auto& c : view.io.outputs)
-    if (const Node* n = graph.find(node_of(c.name))) outputs.insert(n);
-  for (const Node* n : nodes)
-    if (is_pipeline_cut_point(n->op)) cut_points.insert(n);
+
+ private:
+  Role role(const Node* n) const {
+    auto it = roles_.find(n);
+    return it == roles_.end() ? Role::kModel : it->second;
+  }
+
+  void check_outputs() const {
+    for (const auto& name : options_.outputs)
+      if (!graph_.find(TensorRef::parse(name).node))
+        fail("{}: output '{}': no node of that name", graph_.source(), name);
+  }
+
+  void mark_inputs_and_outputs() {
+    for (const auto& c : view_.io.inputs) {
+      const Node* n = graph_.find(node_of(c.name));
+      if (!n) continue;
+      inputs_.insert(n);
+      if (c.cut) cut_points_.insert(n);
+    }
+    for (const auto& c : view_.io.outputs)
+      if (const Node* n = graph_.find(node_of(c.name))) outputs_.insert(n);
+    for (const Node* n : nodes_)
+      if (is_pipeline_cut_point(n->op)) cut_points_.insert(n);
+  }
 
   // The nodes drawn: all, or what the outputs need down to the inputs.
-  std::unordered_set<const Node*> kept;
-  if (options.inference_only) {
-    if (outputs.empty())
-      fail("{}: no likely output found to keep the ancestors of; name the outputs", graph.source());
-    std::vector<const Node*> stack(outputs.begin(), outputs.end());
-    while (!stack.empty()) {
-      const Node* n = stack.back();
-      stack.pop_back();
-      if (!kept.insert(n).second || inputs.count(n)) continue;
-      for (const auto& in : n->inputs) stack.push_back(in.node);
-      for (const Node* c : n->control_inputs) stack.push_back(c);
+  void choose_nodes() {
+    if (options_.inference_only) {
+      if (outputs_.empty())
+        fail("{}: no likely output found to keep the ancestors of; name the outputs", graph_.source());
+      std::vector<const Node*> stack(outputs_.begin(), outputs_.end());
+      while (!stack.empty()) {
+        const Node* n = stack.back();
+        stack.pop_back();
+        if (!kept_.insert(n).second || inputs_.count(n)) continue;
+        for (const auto& in : n->inputs) stack.push_back(in.node);
+        for (const Node* c : n->control_inputs) stack.push_back(c);
+      }
+    } else {
+      kept_.insert(nodes_.begin(), nodes_.end());
     }
-  } else {
-    kept.insert(nodes.begin(), nodes.end());
+    view_.nodes_drawn = kept_.size();
   }
-  view.nodes_drawn = kept.size();
 
   // Top-level name scopes; inputs and outputs always stay boxes of their own.
-  std::map<std::string, Scope> scopes;
-  std::vector<std::string> scope_order;
-  for (const Node* n : nodes) {
-    if (!kept.count(n) || inputs.count(n) || outputs.count(n)) continue;
-    auto [it, added] = scopes.try_emplace(top_scope(n->name()));
-    if (added) scope_order.push_back(it->first);
-    it->second.members.push_back(n);
-  }
-  std::size_t boxes = kept.size();
-  auto collapse = [&](Scope& s) {
-    s.collapsed = true;
-    boxes -= s.members.size() - 1;
-  };
-  if (!options.expand_all) {
-    for (const auto& key : scope_order) {
-      Scope& s = scopes[key];
-      if (s.members.size() < 2) continue;
-      // Dropout and training switches sit on the model's path: worth seeing.
-      const bool training_only = std::all_of(s.members.begin(), s.members.end(), [&](const Node* n) {
-        const Role r = role(n);
-        return r != Role::kModel && r != Role::kDropout && r != Role::kTrainingSwitch;
-      });
-      if ((training_only && s.members.size() >= kMinCollapse) ||
-          (options.collapse > 0 && s.members.size() > options.collapse))
-        collapse(s);
+  void group_into_scopes() {
+    for (const Node* n : nodes_) {
+      if (!kept_.count(n) || inputs_.count(n) || outputs_.count(n)) continue;
+      auto [it, added] = scopes_.try_emplace(top_scope(n->name()));
+      if (added) scope_order_.push_back(it->first);
+      it->second.members.push_back(n);
     }
-    std::vector<Scope*> by_size;
-    for (const auto& key : scope_order)
-      if (Scope& s = scopes[key]; !s.collapsed && s.members.size() >= 2) by_size.push_back(&s);
-    std::stable_sort(by_size.begin(), by_size.end(),
-                     [](const Scope* a, const Scope* b) { return a->members.size() > b->members.size(); });
-    for (Scope* s : by_size)
-      if (boxes > kMaxBoxes) collapse(*s);
-  }
-  view.boxes = boxes;
-
-  std::unordered_map<const Node*, std::string> box_of;
-  std::size_t index = 0;
-  for (const Node* n : nodes) {
-    ++index;
-    if (kept.count(n)) box_of[n] = fmt::format("n{}", index);
-  }
-  std::size_t summaries = 0;
-  for (const auto& key : scope_order) {
-    Scope& s = scopes[key];
-    if (!s.collapsed) continue;
-    s.id = fmt::format("s{}", ++summaries);
-    for (const Node* n : s.members) box_of[n] = s.id;
-    view.collapsed.push_back(key + "/");
   }
 
-  std::set<Role> roles_drawn;
-  std::string out = "digraph tfprod {\n";
-  out += fmt::format(
-      "  graph [rankdir=TB, fontname=\"Helvetica\", labelloc=t, label=\"{}: {} of {} nodes{}\"];\n",
-      dot_quote(graph.source()), view.nodes_drawn, view.nodes_total,
-      options.inference_only ? " (inference only)" : "");
-  out += "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=10];\n";
-  out += "  edge [color=\"#555555\", arrowsize=0.6];\n";
+  // Training-only scopes, scopes over --collapse, then the biggest scopes
+  // while there are too many boxes.
+  void collapse_scopes() {
+    std::size_t boxes = kept_.size();
+    auto collapse = [&](Scope& s) {
+      s.collapsed = true;
+      boxes -= s.members.size() - 1;
+    };
+    if (!options_.expand_all) {
+      for (const auto& key : scope_order_) {
+        Scope& s = scopes_[key];
+        if (s.members.size() < 2) continue;
+        // Dropout and training switches sit on the model's path: worth seeing.
+        const bool training_only = std::all_of(s.members.begin(), s.members.end(), [&](const Node* n) {
+          const Role r = role(n);
+          return r != Role::kModel && r != Role::kDropout && r != Role::kTrainingSwitch;
+        });
+        if ((training_only && s.members.size() >= kMinCollapse) ||
+            (options_.collapse > 0 && s.members.size() > options_.collapse))
+          collapse(s);
+      }
+      std::vector<Scope*> by_size;
+      for (const auto& key : scope_order_)
+        if (Scope& s = scopes_[key]; !s.collapsed && s.members.size() >= 2) by_size.push_back(&s);
+      std::stable_sort(by_size.begin(), by_size.end(),
+                       [](const Scope* a, const Scope* b) { return a->members.size() > b->members.size(); });
+      for (Scope* s : by_size)
+        if (boxes > kMaxBoxes) collapse(*s);
+    }
+    view_.boxes = boxes;
+  }
 
-  auto emit_node = [&](const Node* n, const char* indent) {
+  // Each kept node's box id: its own, or its collapsed scope's summary.
+  void assign_boxes() {
+    std::size_t index = 0;
+    for (const Node* n : nodes_) {
+      ++index;
+      if (kept_.count(n)) box_of_[n] = fmt::format("n{}", index);
+    }
+    std::size_t summaries = 0;
+    for (const auto& key : scope_order_) {
+      Scope& s = scopes_[key];
+      if (!s.collapsed) continue;
+      s.id = fmt::format("s{}", ++summaries);
+      for (const Node* n : s.members) box_of_[n] = s.id;
+      view_.collapsed.push_back(key + "/");
+    }
+  }
+
+  void write_header() {
+    out_ = "digraph tfprod {\n";
+    out_ += fmt::format(
+        "  graph [rankdir=TB, fontname=\"Helvetica\", labelloc=t, label=\"{}: {} of {} nodes{}\"];\n",
+        dot_quote(graph_.source()), view_.nodes_drawn, view_.nodes_total,
+        options_.inference_only ? " (inference only)" : "");
+    out_ += "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=10];\n";
+    out_ += "  edge [color=\"#555555\", arrowsize=0.6];\n";
+  }
+
+  void write_node(const Node* n, const char* indent) {
     const Role r = role(n);
-    roles_drawn.insert(r);
+    roles_drawn_.insert(r);
     std::string label = n->name() + "\n" + n->op + const_shape(*n);
     std::string extra;
-    if (inputs.count(n)) {
-      label += cut_points.count(n) ? "\nlikely input (cut here)" : "\nlikely input";
+    if (inputs_.count(n)) {
+      label += cut_points_.count(n) ? "\nlikely input (cut here)" : "\nlikely input";
       extra += fmt::format(", color=\"{}\", penwidth=3", kInputColor);
-    } else if (outputs.count(n)) {
+    } else if (outputs_.count(n)) {
       label += "\nlikely output";
       extra += fmt::format(", color=\"{}\", penwidth=3", kOutputColor);
     }
     if (r != Role::kModel) extra += fmt::format(", fillcolor=\"{}\"", role_color(r));
-    const std::string& id = box_of[n];
-    out += fmt::format("{}{} [id=\"{}\", label=\"{}\", tooltip=\"{}\"{}];\n", indent, id, id, dot_quote(label),
-                       tooltip_quote(fmt::format("{} ({}, {})", n->name(), n->op, role_name(r))), extra);
-    view.search_index.emplace_back(id, n->name() + " " + n->op);
-  };
+    const std::string& id = box_of_[n];
+    out_ += fmt::format("{}{} [id=\"{}\", label=\"{}\", tooltip=\"{}\"{}];\n", indent, id, id, dot_quote(label),
+                        tooltip_quote(fmt::format("{} ({}, {})", n->name(), n->op, role_name(r))), extra);
+    view_.search_index.emplace_back(id, n->name() + " " + n->op);
+  }
+
+  // A collapsed scope's one box, coloured by its most frequent role.
+  void write_summary(const std::string& key, const Scope& s) {
+    std::map<Role, std::size_t> count;
+    for (const Node* n : s.members) ++count[role(n)];
+    auto most = std::max_element(count.begin(), count.end(),
+                                 [](const auto& a, const auto& b) { return a.second < b.second; });
+    roles_drawn_.insert(most->first);
+    const std::string what = count.size() == 1 ? role_name(most->first) : "mostly " + std::string(role_name(most->first));
+    out_ += fmt::format(
+        "  {} [id=\"{}\", shape=box3d, style=filled, fillcolor=\"{}\", label=\"{}\", tooltip=\"{}\"];\n", s.id, s.id,
+        role_color(most->first), dot_quote(fmt::format("{}/\n{} nodes collapsed\n{}", key, s.members.size(), what)),
+        tooltip_quote(fmt::format("{}/: {} nodes collapsed ({})", key, s.members.size(), what)));
+    std::string text = key + "/";
+    for (const Node* n : s.members) text += " " + n->name();
+    view_.search_index.emplace_back(s.id, std::move(text));
+  }
 
   // Inputs, outputs and scope-less nodes first, then one cluster per scope.
-  for (const Node* n : nodes) {
-    if (!kept.count(n)) continue;
-    const bool own = inputs.count(n) || outputs.count(n);
-    auto it = scopes.find(top_scope(n->name()));
-    if (own || it == scopes.end() || it->second.members.size() < 2) emit_node(n, "  ");
-  }
-  std::size_t cluster = 0;
-  for (const auto& key : scope_order) {
-    const Scope& s = scopes[key];
-    if (s.members.size() < 2) continue;
-    if (s.collapsed) {
-      std::map<Role, std::size_t> count;
-      for (const Node* n : s.members) ++count[role(n)];
-      auto most = std::max_element(count.begin(), count.end(),
-                                   [](const auto& a, const auto& b) { return a.second < b.second; });
-      roles_drawn.insert(most->first);
-      const std::string what = count.size() == 1 ? role_name(most->first) : "mostly " + std::string(role_name(most->first));
-      out += fmt::format(
-          "  {} [id=\"{}\", shape=box3d, style=filled, fillcolor=\"{}\", label=\"{}\", tooltip=\"{}\"];\n", s.id, s.id,
-          role_color(most->first), dot_quote(fmt::format("{}/\n{} nodes collapsed\n{}", key, s.members.size(), what)),
-          tooltip_quote(fmt::format("{}/: {} nodes collapsed ({})", key, s.members.size(), what)));
-      std::string text = key + "/";
-      for (const Node* n : s.members) text += " " + n->name();
-      view.search_index.emplace_back(s.id, std::move(text));
-      continue;
+  void write_nodes() {
+    for (const Node* n : nodes_) {
+      if (!kept_.count(n)) continue;
+      const bool own = inputs_.count(n) || outputs_.count(n);
+      auto it = scopes_.find(top_scope(n->name()));
+      if (own || it == scopes_.end() || it->second.members.size() < 2) write_node(n, "  ");
     }
-    out += fmt::format("  subgraph cluster_{} {{\n    label=\"{}/\"; style=\"rounded,dashed\"; color=\"#aaaaaa\";\n",
-                       ++cluster, dot_quote(key));
-    for (const Node* n : s.members) emit_node(n, "    ");
-    out += "  }\n";
+    std::size_t cluster = 0;
+    for (const auto& key : scope_order_) {
+      const Scope& s = scopes_[key];
+      if (s.members.size() < 2) continue;
+      if (s.collapsed) {
+        write_summary(key, s);
+        continue;
+      }
+      out_ += fmt::format("  subgraph cluster_{} {{\n    label=\"{}/\"; style=\"rounded,dashed\"; color=\"#aaaaaa\";\n",
+                          ++cluster, dot_quote(key));
+      for (const Node* n : s.members) write_node(n, "    ");
+      out_ += "  }\n";
+    }
   }
 
   // Edges between boxes, each drawn once per kind.
-  std::set<std::tuple<std::string, std::string, int>> drawn;
-  for (const Node* n : nodes) {
-    if (!kept.count(n)) continue;
-    const std::string& to = box_of[n];
-    auto edge = [&](const Node* from_node, int kind) {  // 0 data, 1 control, 2 cut
-      auto it = box_of.find(from_node);
-      if (it == box_of.end() || it->second == to) return;
-      if (!drawn.insert({it->second, to, kind}).second) return;
-      std::string style = kind == 1   ? " [style=dotted]"
-                          : kind == 2 ? fmt::format(" [style=dashed, color=\"{0}\", fontcolor=\"{0}\", penwidth=2, "
-                                                    "label=\"cut\"]", kCutColor)
-                                      : "";
-      out += fmt::format("  {} -> {}{};\n", it->second, to, style);
-    };
-    const bool into_model = role(n) == Role::kModel;
-    for (const auto& in : n->inputs) edge(in.node, cut_points.count(in.node) && into_model ? 2 : 0);
-    for (const Node* c : n->control_inputs) edge(c, 1);
+  void write_edges() {
+    std::set<std::tuple<std::string, std::string, int>> drawn;
+    for (const Node* n : nodes_) {
+      if (!kept_.count(n)) continue;
+      const std::string& to = box_of_[n];
+      auto edge = [&](const Node* from_node, int kind) {  // 0 data, 1 control, 2 cut
+        auto it = box_of_.find(from_node);
+        if (it == box_of_.end() || it->second == to) return;
+        if (!drawn.insert({it->second, to, kind}).second) return;
+        std::string style = kind == 1   ? " [style=dotted]"
+                            : kind == 2 ? fmt::format(" [style=dashed, color=\"{0}\", fontcolor=\"{0}\", penwidth=2, "
+                                                      "label=\"cut\"]", kCutColor)
+                                        : "";
+        out_ += fmt::format("  {} -> {}{};\n", it->second, to, style);
+      };
+      const bool into_model = role(n) == Role::kModel;
+      for (const auto& in : n->inputs) edge(in.node, cut_points_.count(in.node) && into_model ? 2 : 0);
+      for (const Node* c : n->control_inputs) edge(c, 1);
+    }
   }
 
   // Legend: the colours drawn, the borders and the edge styles.
-  out += "  subgraph cluster_legend {\n    label=\"Legend\"; style=rounded; color=\"#888888\"; fontsize=11;\n";
-  std::size_t k = 0;
-  for (Role r : kAllRoles)
-    if (roles_drawn.count(r))
-      out += fmt::format("    legend_{} [label=\"{}\", fillcolor=\"{}\"];\n", ++k, role_name(r), role_color(r));
-  out += fmt::format("    legend_in [label=\"likely input\", color=\"{}\", penwidth=3];\n", kInputColor);
-  out += fmt::format("    legend_out [label=\"likely output\", color=\"{}\", penwidth=3];\n", kOutputColor);
-  out += "    legend_a [label=\"pipeline output\", fillcolor=\"" + std::string(role_color(Role::kInputPipeline)) +
-         "\"]; legend_b [label=\"model op\"];\n";
-  out += fmt::format("    legend_a -> legend_b [style=dashed, color=\"{}\", fontcolor=\"{}\", penwidth=2, label=\"cut\"];\n",
-                     kCutColor, kCutColor);
-  out += "    legend_c [label=\"node\"]; legend_d [label=\"runs after\"];\n";
-  out += "    legend_c -> legend_d [style=dotted, label=\"control\"];\n  }\n}\n";
-  view.dot = std::move(out);
-  return view;
-}
+  void write_legend() {
+    out_ += "  subgraph cluster_legend {\n    label=\"Legend\"; style=rounded; color=\"#888888\"; fontsize=11;\n";
+    std::size_t k = 0;
+    for (Role r : kAllRoles)
+      if (roles_drawn_.count(r))
+        out_ += fmt::format("    legend_{} [label=\"{}\", fillcolor=\"{}\"];\n", ++k, role_name(r), role_color(r));
+    out_ += fmt::format("    legend_in [label=\"likely input\", color=\"{}\", penwidth=3];\n", kInputColor);
+    out_ += fmt::format("    legend_out [label=\"likely output\", color=\"{}\", penwidth=3];\n", kOutputColor);
+    out_ += "    legend_a [label=\"pipeline output\", fillcolor=\"" + std::string(role_color(Role::kInputPipeline)) +
+            "\"]; legend_b [label=\"model op\"];\n";
+    out_ += fmt::format(
+        "    legend_a -> legend_b [style=dashed, color=\"{}\", fontcolor=\"{}\", penwidth=2, label=\"cut\"];\n",
+        kCutColor, kCutColor);
+    out_ += "    legend_c [label=\"node\"]; legend_d [label=\"runs after\"];\n";
+    out_ += "    legend_c -> legend_d [style=dotted, label=\"control\"];\n  }\n}\n";
+  }
+
+  const Graph& graph_;
+  const GraphViewOptions& options_;
+  const std::vector<Node*> nodes_;
+  const std::unordered_map<const Node*, Role> roles_;
+  GraphView view_;
+  std::unordered_set<const Node*> inputs_, outputs_, cut_points_, kept_;
+  std::map<std::string, Scope> scopes_;
+  std::vector<std::string> scope_order_;
+  std::unordered_map<const Node*, std::string> box_of_;
+  std::set<Role> roles_drawn_;
+  std::string out_;
+};
+
+}  // namespace
+
+GraphView graph_view(const Graph& graph, const GraphViewOptions& options) { return ViewBuilder(graph, options).build(); }
 
 }  // namespace tfprod
