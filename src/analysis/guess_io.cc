@@ -134,105 +134,140 @@ const Node* before_loss_prep(const Node* n) {
 
 }  // namespace
 
-IoGuess guess_io(const Graph& graph, const std::vector<std::string>& given) {
-  Analysis a(graph);
-  IoGuess guess;
-  const EndpointSet labels = a.labels();
-  for (const auto& l : a.ordered(labels)) guess.labels.push_back(tensor_name(l));
-  // The input tensors a node reads, split into features and labels. The
-  // frontier search asks for every input of every node: computed once each.
+namespace {
+
+// guess_io's steps, sharing the analysis, the labels and what has been kept.
+class IoGuesser {
+ public:
+  IoGuesser(const Graph& graph, const std::vector<std::string>& given)
+      : graph_(graph), given_(given), a_(graph), labels_(a_.labels()) {}
+
+  IoGuess run() {
+    for (const auto& l : a_.ordered(labels_)) guess_.labels.push_back(tensor_name(l));
+    if (!given_.empty()) {
+      keep_given();
+    } else {
+      const std::vector<const Node*> anchors = sort_sinks();
+      keep_predictions(anchors);
+      drop_top_classes();
+      drop_outputs_read_by_outputs();
+    }
+    report_outputs_and_inputs();
+    return std::move(guess_);
+  }
+
+ private:
+  // The input tensors a node reads, split into features and labels.
   struct Reads {
     std::vector<Endpoint> features, labels;
   };
-  std::unordered_map<const Node*, Reads> reads_cache;
-  auto split = [&](const Node* n) -> const Reads& {
-    auto [it, fresh] = reads_cache.try_emplace(n);
-    if (fresh)
-      for (const auto& e : a.reads({n})) (labels.count(e) ? it->second.labels : it->second.features).push_back(e);
-    return it->second;
-  };
-
   struct Kept {
     const Node* node;
     std::vector<Endpoint> features;
     std::string reason;
   };
-  std::vector<Kept> kept;
-  if (!given.empty()) {
-    for (const auto& name : given) {
-      const Node* n = graph.find(TensorRef::parse(name).node);
+
+  // The frontier search asks for every input of every node: computed once each.
+  const Reads& split(const Node* n) {
+    auto [it, fresh] = reads_cache_.try_emplace(n);
+    if (fresh)
+      for (const auto& e : a_.reads({n})) (labels_.count(e) ? it->second.labels : it->second.features).push_back(e);
+    return it->second;
+  }
+
+  void keep_given() {
+    for (const auto& name : given_) {
+      const Node* n = graph_.find(TensorRef::parse(name).node);
       if (!n) continue;  // the caller reports unknown names
-      kept.push_back({n, a.reads({n}), "given"});
+      kept_.push_back({n, a_.reads({n}), "given"});
     }
-  } else {
-    const auto differentiated = a.differentiated();
-    std::vector<const Node*> anchors;  // losses and what compares predictions with labels
-    for (const auto& name : candidate_outputs(graph)) {
-      const Node* n = graph.find(name);
+  }
+
+  // Each node nothing reads is kept as an output or set aside with the
+  // reason; returns the losses and what compares predictions with labels.
+  std::vector<const Node*> sort_sinks() {
+    const auto differentiated = a_.differentiated();
+    std::vector<const Node*> anchors;
+    for (const auto& name : candidate_outputs(graph_)) {
+      const Node* n = graph_.find(name);
       const auto& [features, read_labels] = split(n);
-      if (Role r = a.role(n); r != Role::kModel) {
-        guess.rejected.push_back({name, fmt::format("part of the {}", role_name(r)), {}, false});
+      if (Role r = a_.role(n); r != Role::kModel) {
+        guess_.rejected.push_back({name, fmt::format("part of the {}", role_name(r)), {}, false});
         if (r == Role::kLoss || r == Role::kMetrics) anchors.push_back(n);
       } else if (!read_labels.empty()) {
-        guess.rejected.push_back({name, fmt::format("reads the labels ({})", names(read_labels)), {}, false});
+        guess_.rejected.push_back({name, fmt::format("reads the labels ({})", names(read_labels)), {}, false});
         anchors.push_back(n);
       } else if (features.empty()) {
-        guess.rejected.push_back({name, "reads no input", {}, false});
+        guess_.rejected.push_back({name, "reads no input", {}, false});
       } else if (differentiated.count(name)) {
-        guess.rejected.push_back({name, "the loss the optimizer minimises", {}, false});
+        guess_.rejected.push_back({name, "the loss the optimizer minimises", {}, false});
         anchors.push_back(n);
       } else {
-        kept.push_back({n, features, fmt::format("{} that nothing reads, computed from {}", n->op, names(features))});
+        kept_.push_back({n, features, fmt::format("{} that nothing reads, computed from {}", n->op, names(features))});
       }
     }
-    // Where a loss or metric compares a prediction with a target: the
-    // prediction is an output (before the loss's Log / clipping). Targets are
-    // the labels, or else an input read directly (an autoencoder's).
-    const auto all_nodes = graph.nodes();
+    return anchors;
+  }
+
+  // Where a loss or metric compares a prediction with a target: the
+  // prediction is an output (before the loss's Log / clipping). Targets are
+  // the labels, or else an input read directly (an autoencoder's).
+  void keep_predictions(const std::vector<const Node*>& anchors) {
+    const auto all_nodes = graph_.nodes();
     const auto loss_nodes = ancestors(anchors);
     for (int pass = 0; pass < 2; ++pass) {
       std::size_t found = 0;
-      for (const Node* j : pass == 0 ? std::vector<const Node*>(all_nodes.begin(), all_nodes.end()) : loss_nodes) {
-        if (a.role(j) == Role::kGradients || a.role(j) == Role::kOptimizer) continue;
-        bool target = false;
-        for (const auto& in : j->inputs) {
-          if (in.node->op == "Const") continue;
-          const auto& [f, l] = split(in.node);
-          if (pass == 0 ? (!l.empty() && f.empty()) : a.is_input_node(in.node)) target = true;
-        }
-        if (!target) continue;
-        for (const auto& in : j->inputs) {
-          if (in.node->op == "Const" || a.is_input_node(in.node)) continue;
-          const auto& [f, l] = split(in.node);
-          if (f.empty() || !l.empty()) continue;
-          // Back out of the loss's own scope (Keras normalises and clips the
-          // prediction inside loss/...), then past the loss's preparations.
-          const Node* p = in.node;
-          for (int depth = 0; depth < 16 && a.role(p) != Role::kModel && !p->inputs.empty(); ++depth)
-            p = before_loss_prep(p)->inputs.empty() ? p : before_loss_prep(p)->inputs[0].node;
-          p = before_loss_prep(p);
-          if (a.role(p) != Role::kModel || a.is_input_node(p)) continue;
-          bool dup = false;
-          for (const auto& k : kept) dup = dup || k.node == p;
-          if (dup) continue;
-          kept.push_back({p, split(p).features, fmt::format("{} compared with the {} by {}", p->op, pass == 0 ? "labels" : "target",
-                                             j->name())});
-          ++found;
-        }
-      }
+      for (const Node* j : pass == 0 ? std::vector<const Node*>(all_nodes.begin(), all_nodes.end()) : loss_nodes)
+        found += keep_predictions_compared_by(j, pass == 0);
       if (found) break;
     }
-    // An output another output is computed from is not one (logits under a
-    // softmax), and the ArgMax of an output or of what a Softmax output
-    // reads is that output's top class.
-    auto drop = [&](std::size_t i, std::string why) {
-      guess.rejected.push_back({kept[i].node->name(), std::move(why), {}, false});
-      kept.erase(kept.begin() + static_cast<long>(i));
-    };
-    for (std::size_t i = 0; i < kept.size();) {
-      const Node* n = kept[i].node;
+  }
+
+  // The predictions `j` compares with a target (the labels when
+  // `with_labels`, else an input): how many were kept.
+  std::size_t keep_predictions_compared_by(const Node* j, bool with_labels) {
+    if (a_.role(j) == Role::kGradients || a_.role(j) == Role::kOptimizer) return 0;
+    bool target = false;
+    for (const auto& in : j->inputs) {
+      if (in.node->op == "Const") continue;
+      const auto& [f, l] = split(in.node);
+      if (with_labels ? (!l.empty() && f.empty()) : a_.is_input_node(in.node)) target = true;
+    }
+    if (!target) return 0;
+    std::size_t found = 0;
+    for (const auto& in : j->inputs) {
+      if (in.node->op == "Const" || a_.is_input_node(in.node)) continue;
+      const auto& [f, l] = split(in.node);
+      if (f.empty() || !l.empty()) continue;
+      // Back out of the loss's own scope (Keras normalises and clips the
+      // prediction inside loss/...), then past the loss's preparations.
+      const Node* p = in.node;
+      for (int depth = 0; depth < 16 && a_.role(p) != Role::kModel && !p->inputs.empty(); ++depth)
+        p = before_loss_prep(p)->inputs.empty() ? p : before_loss_prep(p)->inputs[0].node;
+      p = before_loss_prep(p);
+      if (a_.role(p) != Role::kModel || a_.is_input_node(p)) continue;
+      bool dup = false;
+      for (const auto& k : kept_) dup = dup || k.node == p;
+      if (dup) continue;
+      kept_.push_back({p, split(p).features,
+                       fmt::format("{} compared with the {} by {}", p->op, with_labels ? "labels" : "target", j->name())});
+      ++found;
+    }
+    return found;
+  }
+
+  void drop(std::size_t i, std::string why) {
+    guess_.rejected.push_back({kept_[i].node->name(), std::move(why), {}, false});
+    kept_.erase(kept_.begin() + static_cast<long>(i));
+  }
+
+  // The ArgMax of an output, or of what a Softmax output reads, is that
+  // output's top class.
+  void drop_top_classes() {
+    for (std::size_t i = 0; i < kept_.size();) {
+      const Node* n = kept_[i].node;
       const Node* over = nullptr;
-      for (const auto& k : kept) {
+      for (const auto& k : kept_) {
         if (k.node == n || n->op != "ArgMax" || n->inputs.empty()) continue;
         for (const Node* up = n->inputs[0].node;;) {
           if (up == k.node || (k.node->op == "Softmax" && k.node->inputs[0].node == up)) over = k.node;
@@ -248,10 +283,14 @@ IoGuess guess_io(const Graph& graph, const std::vector<std::string>& given) {
       else
         ++i;
     }
-    for (std::size_t i = 0; i < kept.size();) {
-      const Node* n = kept[i].node;
+  }
+
+  // An output another output is computed from is not one (logits under a softmax).
+  void drop_outputs_read_by_outputs() {
+    for (std::size_t i = 0; i < kept_.size();) {
+      const Node* n = kept_[i].node;
       const Node* over = nullptr;
-      for (const auto& k : kept) {
+      for (const auto& k : kept_) {
         if (k.node == n) continue;
         auto up = ancestors({k.node});
         if (std::find(up.begin(), up.end(), n) != up.end()) {
@@ -266,22 +305,36 @@ IoGuess guess_io(const Graph& graph, const std::vector<std::string>& given) {
     }
   }
 
-  EndpointSet inputs;
-  for (const auto& k : kept) {
-    guess.outputs.push_back({k.node->name(), k.reason, declared_output(*k.node, 0), false});
-    for (const auto& e : k.features)
-      if (!labels.count(e) || !given.empty()) inputs.insert(e);
+  // The kept outputs, and the inputs they read (labels only when given).
+  void report_outputs_and_inputs() {
+    EndpointSet inputs;
+    for (const auto& k : kept_) {
+      guess_.outputs.push_back({k.node->name(), k.reason, declared_output(*k.node, 0), false});
+      for (const auto& e : k.features)
+        if (!labels_.count(e) || !given_.empty()) inputs.insert(e);
+    }
+    if (!given_.empty())
+      for (std::size_t i = 0; i < given_.size() && i < guess_.outputs.size(); ++i) guess_.outputs[i].name = given_[i];
+    for (const auto& e : a_.ordered(inputs)) {
+      const bool cut = is_pipeline_cut_point(e.node->op);
+      std::string reason = cut ? fmt::format("{} output {}: the input pipeline feeds the model here; cut it",
+                                             e.node->op, e.index)
+                               : fmt::format("{} the outputs read", e.node->op);
+      guess_.inputs.push_back({tensor_name(e), std::move(reason), declared_output(*e.node, e.index), cut});
+    }
   }
-  if (!given.empty())
-    for (std::size_t i = 0; i < given.size() && i < guess.outputs.size(); ++i) guess.outputs[i].name = given[i];
-  for (const auto& e : a.ordered(inputs)) {
-    const bool cut = is_pipeline_cut_point(e.node->op);
-    std::string reason = cut ? fmt::format("{} output {}: the input pipeline feeds the model here; cut it", e.node->op,
-                                           e.index)
-                             : fmt::format("{} the outputs read", e.node->op);
-    guess.inputs.push_back({tensor_name(e), std::move(reason), declared_output(*e.node, e.index), cut});
-  }
-  return guess;
-}
+
+  const Graph& graph_;
+  const std::vector<std::string>& given_;
+  Analysis a_;
+  const EndpointSet labels_;
+  IoGuess guess_;
+  std::unordered_map<const Node*, Reads> reads_cache_;
+  std::vector<Kept> kept_;
+};
+
+}  // namespace
+
+IoGuess guess_io(const Graph& graph, const std::vector<std::string>& given) { return IoGuesser(graph, given).run(); }
 
 }  // namespace tfprod
