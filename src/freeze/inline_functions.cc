@@ -103,46 +103,19 @@ struct Inliner {
     return function_named(call, f->func().name());
   }
 
-  // Inlines `fn` for `call`, whose data inputs from `first_arg` on are the
-  // function's arguments.
-  void inline_body(Node* call, const tensorflow::FunctionDef& fn, std::size_t first_arg,
-                   const std::unordered_map<const Node*, std::vector<Use>>& uses) {
-    const auto& sig = fn.signature();
-    const std::string where = fmt::format("{}: function '{}'", graph.source(), sig.name());
-    if (call->inputs.size() - first_arg != static_cast<std::size_t>(sig.input_arg_size()))
-      fail("{}: '{}' passes {} inputs to '{}', which takes {}", graph.source(), call->name(),
-           call->inputs.size() - first_arg, sig.name(), sig.input_arg_size());
-    std::map<std::string, Endpoint> args;
-    for (int i = 0; i < sig.input_arg_size(); ++i) {
-      const auto& a = sig.input_arg(i);
-      if (!a.number_attr().empty() || !a.type_list_attr().empty())
-        fail("{}: list argument '{}' is not supported", where, a.name());
-      args[a.name()] = call->inputs[first_arg + i];
-    }
-    for (const auto& a : sig.output_arg())
-      if (!a.number_attr().empty() || !a.type_list_attr().empty())
-        fail("{}: list output '{}' is not supported", where, a.name());
-
-    const std::string prefix = call->name() + "/";
-    std::map<std::string, Node*> body;
+  // One inlined copy of a function body: its nodes (named prefix + node
+  // name), the call's arguments, and how references inside it resolve.
+  struct Body {
+    std::string prefix;                   // "<call>/"
+    std::string where;                    // "<graph>: function '<name>'", for messages
+    std::map<std::string, Endpoint> args;  // input arg name -> the call's input
+    std::map<std::string, Node*> nodes;    // body node name -> its copy
     std::vector<std::pair<Node*, const tensorflow::NodeDef*>> added;
-    for (const auto& def : fn.node_def()) {
-      Node& n = graph.add_node(prefix + def.name(), def.op());
-      n.device = def.device().empty() ? call->device : def.device();
-      for (const auto& a : def.attr()) {
-        if (!a.value().placeholder().empty())
-          fail("{}: node '{}' attr '{}' is a placeholder (${})", where, def.name(), a.key(), a.value().placeholder());
-        *n.attrs().Add() = a;
-      }
-      n.rest() = def;
-      n.rest().clear_name(), n.rest().clear_op(), n.rest().clear_input(), n.rest().clear_device(),
-          n.rest().clear_attr();
-      body[def.name()] = &n;
-      added.emplace_back(&n, &def);
-    }
-
     std::map<const Node*, std::map<std::string, std::string>> arg_names_used;  // unknown ops: out_arg seen
-    auto resolve = [&](const std::string& ref) -> Endpoint {
+    Node* input_control = nullptr;         // carries the call's control inputs, if any
+
+    // "arg", "node", "node:1" or "node:out_arg:0" -> the tensor it names.
+    Endpoint resolve(const std::string& ref) {
       std::vector<std::string> parts;
       for (std::size_t start = 0;;) {
         std::size_t colon = ref.find(':', start);
@@ -154,8 +127,8 @@ struct Inliner {
         if (parts.size() == 2 && parts[1] != "0") fail("{}: '{}' indexes a single-tensor argument", where, ref);
         return args[parts[0]];
       }
-      auto it = body.find(parts[0]);
-      if (it == body.end()) fail("{}: '{}' names no node or argument", where, ref);
+      auto it = nodes.find(parts[0]);
+      if (it == nodes.end()) fail("{}: '{}' names no node or argument", where, ref);
       if (parts.size() == 1) return {it->second, 0};
       if (parts.size() == 2) return {it->second, port_number(parts[1], ref, where)};
       if (parts.size() > 3) fail("{}: malformed reference '{}'", where, ref);
@@ -175,39 +148,88 @@ struct Inliner {
         fail("{}: node '{}' (op {}) is read through output args '{}' and '{}': tfprod does not know the "
              "output layout of {}", where, parts[0], op, seen.begin()->second, seen.rbegin()->second, op);
       return {it->second, idx};
-    };
-
-    Node* input_control = nullptr;
-    if (!call->control_inputs.empty()) {
-      input_control = &graph.add_node(prefix + "input_control_node", "NoOp");
-      input_control->control_inputs = call->control_inputs;
-      input_control->device = call->device;
     }
-    for (auto& [n, def] : added) {
+  };
+
+  // The call's data inputs from `first_arg` on, by argument name.
+  void bind_arguments(Body& body, const Node* call, const tensorflow::FunctionDef& fn, std::size_t first_arg) {
+    const auto& sig = fn.signature();
+    if (call->inputs.size() - first_arg != static_cast<std::size_t>(sig.input_arg_size()))
+      fail("{}: '{}' passes {} inputs to '{}', which takes {}", graph.source(), call->name(),
+           call->inputs.size() - first_arg, sig.name(), sig.input_arg_size());
+    for (int i = 0; i < sig.input_arg_size(); ++i) {
+      const auto& a = sig.input_arg(i);
+      if (!a.number_attr().empty() || !a.type_list_attr().empty())
+        fail("{}: list argument '{}' is not supported", body.where, a.name());
+      body.args[a.name()] = call->inputs[first_arg + i];
+    }
+    for (const auto& a : sig.output_arg())
+      if (!a.number_attr().empty() || !a.type_list_attr().empty())
+        fail("{}: list output '{}' is not supported", body.where, a.name());
+  }
+
+  // Adds a copy of each body node (attrs and the rest of its NodeDef; no inputs yet).
+  void copy_nodes(Body& body, const Node* call, const tensorflow::FunctionDef& fn) {
+    for (const auto& def : fn.node_def()) {
+      Node& n = graph.add_node(body.prefix + def.name(), def.op());
+      n.device = def.device().empty() ? call->device : def.device();
+      for (const auto& a : def.attr()) {
+        if (!a.value().placeholder().empty())
+          fail("{}: node '{}' attr '{}' is a placeholder (${})", body.where, def.name(), a.key(),
+               a.value().placeholder());
+        *n.attrs().Add() = a;
+      }
+      n.rest() = def;
+      n.rest().clear_name(), n.rest().clear_op(), n.rest().clear_input(), n.rest().clear_device(),
+          n.rest().clear_attr();
+      body.nodes[def.name()] = &n;
+      body.added.emplace_back(&n, &def);
+    }
+  }
+
+  // The copies' inputs. Nodes that read nothing of the body run after the
+  // call's control inputs (through one NoOp).
+  void wire_nodes(Body& body, Node* call) {
+    if (!call->control_inputs.empty()) {
+      body.input_control = &graph.add_node(body.prefix + "input_control_node", "NoOp");
+      body.input_control->control_inputs = call->control_inputs;
+      body.input_control->device = call->device;
+    }
+    for (auto& [n, def] : body.added) {
       bool reads_body = false;
       for (const auto& in : def->input()) {
         if (!in.empty() && in[0] == '^') {
-          Endpoint e = resolve(in.substr(1));
+          Endpoint e = body.resolve(in.substr(1));
           n->control_inputs.push_back(e.node);
-          reads_body |= body.count(in.substr(1)) > 0;
+          reads_body |= body.nodes.count(in.substr(1)) > 0;
         } else {
-          Endpoint e = resolve(in);
+          Endpoint e = body.resolve(in);
           n->inputs.push_back(e);
-          reads_body |= e.node->name().rfind(prefix, 0) == 0 && body.count(e.node->name().substr(prefix.size()));
+          reads_body |= e.node->name().rfind(body.prefix, 0) == 0 &&
+                        body.nodes.count(e.node->name().substr(body.prefix.size()));
         }
       }
-      if (input_control && !reads_body) n->control_inputs.push_back(input_control);
+      if (body.input_control && !reads_body) n->control_inputs.push_back(body.input_control);
     }
+  }
 
+  // The tensors the function returns, in output-arg order.
+  std::vector<Endpoint> returns(Body& body, const tensorflow::FunctionDef& fn) {
     std::vector<Endpoint> rets;
     std::map<std::string, std::string> ret_of;
     for (const auto& r : fn.ret()) ret_of[r.key()] = r.value();
-    for (const auto& a : sig.output_arg()) {
+    for (const auto& a : fn.signature().output_arg()) {
       auto it = ret_of.find(a.name());
-      if (it == ret_of.end()) fail("{} returns nothing for output '{}'", where, a.name());
-      rets.push_back(resolve(it->second));
+      if (it == ret_of.end()) fail("{} returns nothing for output '{}'", body.where, a.name());
+      rets.push_back(body.resolve(it->second));
     }
+    return rets;
+  }
 
+  // Data readers of the call read the returned tensors instead; true when
+  // the call also has control readers.
+  bool rewire_readers(const Node* call, const std::vector<Endpoint>& rets,
+                      const std::unordered_map<const Node*, std::vector<Use>>& uses) {
     bool control_consumers = false;
     if (auto it = uses.find(call); it != uses.end())
       for (const Use& u : it->second) {
@@ -221,24 +243,44 @@ struct Inliner {
                call->name(), rets.size());
         e = rets[e.index];
       }
-    if (keep.count(call->name()) || control_consumers) {
-      std::optional<tensorflow::AttrValue> tout;
-      if (const auto* t = call->attr("Tout")) tout = *t;
-      call->op = "IdentityN";
-      call->attrs().Clear();
-      if (tout) call->set_attr("T") = std::move(*tout);
-      call->inputs = rets;
-      call->control_inputs.clear();
-      for (const auto& r : fn.control_ret()) {
-        auto it = body.find(r.value());
-        if (it == body.end()) fail("{}: control_ret '{}' names no node", where, r.value());
-        call->control_inputs.push_back(it->second);
-      }
-      if (call->inputs.empty() && call->control_inputs.empty() && input_control)
-        call->control_inputs.push_back(input_control);
-    } else {
-      doomed.insert(call);
+    return control_consumers;
+  }
+
+  // A call that must stay (kept by name, or read through control edges)
+  // becomes an IdentityN of the returns, after the body's control returns.
+  void become_identity_n(Body& body, Node* call, const tensorflow::FunctionDef& fn, std::vector<Endpoint> rets) {
+    std::optional<tensorflow::AttrValue> tout;
+    if (const auto* t = call->attr("Tout")) tout = *t;
+    call->op = "IdentityN";
+    call->attrs().Clear();
+    if (tout) call->set_attr("T") = std::move(*tout);
+    call->inputs = std::move(rets);
+    call->control_inputs.clear();
+    for (const auto& r : fn.control_ret()) {
+      auto it = body.nodes.find(r.value());
+      if (it == body.nodes.end()) fail("{}: control_ret '{}' names no node", body.where, r.value());
+      call->control_inputs.push_back(it->second);
     }
+    if (call->inputs.empty() && call->control_inputs.empty() && body.input_control)
+      call->control_inputs.push_back(body.input_control);
+  }
+
+  // Inlines `fn` for `call`, whose data inputs from `first_arg` on are the
+  // function's arguments.
+  void inline_body(Node* call, const tensorflow::FunctionDef& fn, std::size_t first_arg,
+                   const std::unordered_map<const Node*, std::vector<Use>>& uses) {
+    Body body;
+    body.where = fmt::format("{}: function '{}'", graph.source(), fn.signature().name());
+    body.prefix = call->name() + "/";
+    bind_arguments(body, call, fn, first_arg);
+    copy_nodes(body, call, fn);
+    wire_nodes(body, call);
+    std::vector<Endpoint> rets = returns(body, fn);
+    const bool control_consumers = rewire_readers(call, rets, uses);
+    if (keep.count(call->name()) || control_consumers)
+      become_identity_n(body, call, fn, std::move(rets));
+    else
+      doomed.insert(call);
   }
 };
 
