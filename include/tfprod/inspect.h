@@ -107,4 +107,9 @@ struct ModelFacts {
 // Throws Error naming the path when it is no model, graph or checkpoint.
 ModelFacts inspect_model(const std::filesystem::path& path, const InspectOptions& options = {});
 
+// The facts as `tfprod inspect` prints them: text for people, one JSON
+// object (indented, ending in a newline) for scripts.
+std::string inspect_text(const ModelFacts& facts);
+std::string inspect_json(const ModelFacts& facts);
+
 }  // namespace tfprod
