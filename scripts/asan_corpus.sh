@@ -98,7 +98,7 @@ for p in "${paths[@]}"; do
   feed=()
   case "$p" in *_net.pb | *_net.pbtxt)
     npy="${p%_net.*}_in.npy"
-    [ -f "$npy" ] && [ -n "$ins" ] && [ "${ins#*,}" = "$ins" ] && feed=(--input "$ins=$npy") ;;
+    [ -f "$npy" ] && [ -n "$ins" ] && [ "${ins#*,}" = "$ins" ] && feed=(--feed "$ins=$npy") ;;
   esac
   [ -n "$outs" ] && check run "$bin/tfprod" run "$p" "${feed[@]}" --output "$outs" --out-dir "$work/out"
   check verify "$bin/tfprod" verify "$p" --random

@@ -1,4 +1,5 @@
-// `tfprod classify MODEL IMAGE [--size WxH] [--gray] [--labels FILE] [--top K]`:
+// `tfprod classify MODEL IMAGE [--size WxH] [--gray] [--labels FILE] [--top K]
+// [--input NAME[:DTYPE][:SHAPE]] [--output NAME]`:
 // runs a model in OpenCV DNN on an image (pixels 0..255, TF's NHWC layout
 // converted as OpenCV needs) and prints the top classes: the production use.
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/model_inputs.h"
 #include "eval/tensor_util.h"
 #include "tfprod/error.h"
 #include "tfprod/freeze.h"
@@ -32,13 +34,17 @@ void add_classify_command(CLI::App& app, std::function<int()>* action) {
   cmd->add_flag("--gray", args->gray, "Read the image as one grey channel");
   cmd->add_option("--labels", args->labels, "Text file, one class name per line");
   cmd->add_option("--top", args->top, "How many classes to print")->capture_default_str();
-  cmd->add_option("--input", args->input, "Input placeholder (default: the only one)");
+  cmd->add_option("--input", args->input,
+                  "Input placeholder NAME[:DTYPE][:SHAPE] (default: the only one); a 4-D SHAPE N,H,W,C sizes the "
+                  "image when --size is not given");
   cmd->add_option("--output", args->output, "Output tensor (default: the only likely output)");
   cmd->callback([=] {
     *action = [=] {
       ModelFile f = load_model_file(args->model);
       Graph g = Graph::from_graphdef(f.model.meta_graphs(0).graph_def(), args->model);
-      std::string input = args->input, output = args->output;
+      const std::optional<InputSpec> spec =
+          args->input.empty() ? std::nullopt : std::optional<InputSpec>(parse_input_flag(args->input));
+      std::string input = spec ? spec->name : "", output = args->output;
       const Node* placeholder = nullptr;
       if (input.empty()) {
         for (const Node* n : g.nodes())
@@ -50,7 +56,7 @@ void add_classify_command(CLI::App& app, std::function<int()>* action) {
         input = placeholder->name();
       } else {
         placeholder = g.find(input);
-        if (!placeholder) fail("{}: no node '{}'", args->model, input);
+        if (!placeholder) fail("{}: --input {}: no node of that name", args->model, input);
       }
       if (output.empty()) {
         auto outs = candidate_outputs(g);
@@ -60,7 +66,10 @@ void add_classify_command(CLI::App& app, std::function<int()>* action) {
       int width = 0, height = 0;
       if (!args->size.empty()) {
         if (std::sscanf(args->size.c_str(), "%dx%d", &width, &height) != 2 || width <= 0 || height <= 0)
-          fail("--size '{}': expected WxH, e.g. 20x20", args->size);
+          usage_fail("--size '{}': expected WxH, e.g. 20x20", args->size);
+      } else if (spec && spec->shape && spec->shape->size() == 4) {
+        height = static_cast<int>((*spec->shape)[1]);
+        width = static_cast<int>((*spec->shape)[2]);
       } else if (const auto* s = placeholder->attr("shape"); s && s->has_shape() && s->shape().dim_size() == 4) {
         height = static_cast<int>(s->shape().dim(1).size());
         width = static_cast<int>(s->shape().dim(2).size());

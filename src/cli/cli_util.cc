@@ -1,4 +1,7 @@
+// Exit codes, the error printer and the shared flag parsers (cli_util.h).
 #include "cli/cli_util.h"
+
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -16,7 +19,7 @@ int guarded(const char* program, const std::function<int()>& body) {
     std::string message = e.what();
     std::replace(message.begin(), message.end(), '\n', ' ');
     std::fprintf(stderr, "%s: error: %s\n", program, message.c_str());
-    return 1;
+    return dynamic_cast<const UsageError*>(&e) ? kExitUsage : kExitError;
   }
 }
 
@@ -42,12 +45,24 @@ std::vector<std::string> split_list(const std::vector<std::string>& items) {
   return out;
 }
 
+std::set<std::string> parse_tags(const std::vector<std::string>& values) {
+  auto tags = split_list(values);
+  if (tags.empty()) return {"serve"};
+  return {tags.begin(), tags.end()};
+}
+
+CLI::Option* add_tags_option(CLI::App* command, std::vector<std::string>& values) {
+  return command
+      ->add_option("--tags", values, "SavedModel meta graph tags, comma-separated as for saved_model_cli (default: serve)")
+      ->allow_extra_args(false);
+}
+
 bool parse_bool(const std::string& flag, const std::string& text) {
   std::string s = text;
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   if (s == "true" || s == "1" || s == "yes" || s.empty()) return true;
   if (s == "false" || s == "0" || s == "no") return false;
-  fail("--{}: expected true or false, got '{}'", flag, text);
+  usage_fail("--{}: expected true or false, got '{}'", flag, text);
 }
 
 std::string human_bytes(uint64_t bytes) {

@@ -1,17 +1,30 @@
 // `tfprod export PATH -o model.pb`: the whole job in one command (see
 // include/tfprod/export.h). Progress goes to stderr, the report to stdout,
-// --report writes it as JSON. Exit 1, and no model, when anything fails.
+// --report writes it as JSON. No model is written when anything fails: exit 3
+// when verification ran and found the model wrong, 1 for any other failure.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/model_inputs.h"
 #include "tfprod/error.h"
 #include "tfprod/export.h"
 #include "tfprod/file_util.h"
 
 namespace tfprod::cli {
+
+namespace {
+
+// Verification ran to its end (OpenCV refused the model, or an output
+// differs) rather than stopping at an error of its own.
+bool verification_found_it_wrong(const ExportReport& report) {
+  return !report.verification.opencv_error.empty() || !report.verification.outputs.empty();
+}
+
+}  // namespace
 
 void add_export_command(CLI::App& app, std::function<int()>* action) {
   struct Args {
@@ -33,7 +46,7 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--output", args->outputs, "Model output node (repeatable; default: the signature's, else guessed)");
   cmd->add_option("--checkpoint", args->checkpoint, "Checkpoint prefix or directory (default: found beside the graph)");
   cmd->add_option("--report", args->report, "Also write the report as JSON to this file");
-  cmd->add_option("--tags", args->tags, "SavedModel tags (default: serve)");
+  add_tags_option(cmd, args->tags);
   cmd->add_option("--signature", args->signature, "SavedModel signature")->capture_default_str();
   cmd->add_option("--tolerance", args->tolerance, "Largest relative difference verification accepts")->capture_default_str();
   cmd->add_flag("--no-verify", args->no_verify, "Write the model without proving it in OpenCV");
@@ -43,9 +56,9 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
       ExportOptions options;
       options.source = args->path;
       if (!args->checkpoint.empty()) options.source_options.checkpoint = args->checkpoint;
-      if (!args->tags.empty()) options.source_options.tags = {args->tags.begin(), args->tags.end()};
+      options.source_options.tags = parse_tags(args->tags);
       options.source_options.signature = args->signature;
-      for (const auto& i : args->inputs) options.inputs.push_back(InputSpec::parse(i));
+      for (const auto& i : args->inputs) options.inputs.push_back(parse_input_flag(i));
       options.outputs = split_list(args->outputs);
       options.tolerance = args->tolerance;
       options.verify = !args->no_verify;
@@ -65,8 +78,12 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
       ExportReport report = export_model(options, args->output);
       std::fputs(report.text().c_str(), stdout);
       if (!args->report.empty()) write_file_atomically(args->report, report.json());
-      if (!report.failure.empty())
-        fail("{}: not written: {}", args->output, report.failure);
+      if (!report.failure.empty()) {
+        std::string message = fmt::format("{}: not written: {}", args->output, report.failure);
+        std::replace(message.begin(), message.end(), '\n', ' ');
+        std::fprintf(stderr, "tfprod: error: %s\n", message.c_str());
+        return static_cast<int>(verification_found_it_wrong(report) ? kExitCheckFailed : kExitError);
+      }
       std::printf("wrote %s in %.2f s\n", args->output.c_str(), report.seconds);
       return 0;
     };

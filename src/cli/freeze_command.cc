@@ -12,7 +12,7 @@ namespace tfprod::cli {
 void add_freeze_command(CLI::App& app, std::function<int()>* action) {
   auto job = std::make_shared<FreezeJob>();
   auto outputs = std::make_shared<std::vector<std::string>>();
-  auto tags = std::make_shared<std::string>("serve");
+  auto tags = std::make_shared<std::vector<std::string>>();
   auto allow = std::make_shared<std::vector<std::string>>();
   auto deny = std::make_shared<std::vector<std::string>>();
   auto keep_devices = std::make_shared<bool>(false);
@@ -27,7 +27,7 @@ void add_freeze_command(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--output", *outputs, "Output node name(s); repeat or separate with commas");
   cmd->add_option("--checkpoint", *checkpoint, "Checkpoint prefix or directory (default: found from PATH)");
   cmd->add_option("--graph", *graph, "Graph file to use instead of the one found in PATH");
-  cmd->add_option("--tags", *tags, "SavedModel meta graph tags, comma-separated")->capture_default_str();
+  add_tags_option(cmd, *tags);
   cmd->add_option("--signature", job->source.signature, "SavedModel signature")->capture_default_str();
   cmd->add_option("--variables", *allow, "Freeze only these variables (comma-separated)");
   cmd->add_option("--exclude-variables", *deny, "Never freeze these variables (comma-separated)");
@@ -42,8 +42,7 @@ void add_freeze_command(CLI::App& app, std::function<int()>* action) {
       j.freeze.allow = split_list(*allow);
       j.freeze.deny = split_list(*deny);
       j.freeze.clear_devices = !*keep_devices;
-      auto tag_list = split_list(*tags);
-      j.source.tags = {tag_list.begin(), tag_list.end()};
+      j.source.tags = parse_tags(*tags);
       if (!graph->empty()) j.source.graph = *graph;
       if (!checkpoint->empty()) j.source.checkpoint = *checkpoint;
       if (j.output.extension() == ".pbtxt") j.text = true;

@@ -1,5 +1,6 @@
 // freeze_graph: a drop-in for TensorFlow's freeze_graph tool, same flags
-// (--flag=value or --flag value), no TensorFlow needed.
+// (--flag=value or --flag value), no TensorFlow needed. Like TensorFlow's, it
+// checks its required flags itself after parsing (exit 1 when one is missing).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -54,6 +55,8 @@ int main(int argc, char** argv) {
     using tfprod::cli::split_list;
     tfprod::cli::FreezeJob job;
     job.program = "freeze_graph";
+    job.checkpoint_flag = "--input_checkpoint";
+    job.outputs_flag = "--output_node_names";
     job.guess_outputs = false;
     bool binary = tfprod::cli::parse_bool("input_binary", f.input_binary);
     job.freeze.clear_devices = tfprod::cli::parse_bool("clear_devices", f.clear_devices);
@@ -63,7 +66,7 @@ int main(int argc, char** argv) {
     if (!f.initializer_nodes.empty())
       note("--initializer_nodes ignored: without a session, variable values come from the checkpoint");
     if (f.checkpoint_version != 1 && f.checkpoint_version != 2)
-      tfprod::fail("--checkpoint_version must be 1 or 2, got {}", f.checkpoint_version);
+      tfprod::cli::usage_fail("--checkpoint_version must be 1 or 2, got {}", f.checkpoint_version);
     if (f.output_graph.empty()) tfprod::fail("--output_graph is required");
     if (f.output_node_names.empty()) tfprod::fail("--output_node_names is required");
     job.output = f.output_graph;

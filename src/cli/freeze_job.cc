@@ -1,3 +1,4 @@
+// The freeze job behind `tfprod freeze` and the drop-in freeze_graph.
 #include "cli/freeze_job.h"
 
 #include <chrono>
@@ -38,7 +39,7 @@ void check_output_is_not_input(const FreezeJob& job, const ModelSource& src) {
 
 std::vector<std::string> choose_outputs(const FreezeJob& job, const ModelSource& src, const Graph& graph) {
   if (!job.freeze.outputs.empty()) return job.freeze.outputs;
-  if (!job.guess_outputs) fail("no output nodes given (--output_node_names)");
+  if (!job.guess_outputs) fail("no output nodes given ({})", job.outputs_flag);
   if (!src.signature_outputs.empty()) {
     std::vector<std::string> outs;
     for (const auto& t : src.signature_outputs) outs.push_back(std::string(node_of(t)));
@@ -48,9 +49,10 @@ std::vector<std::string> choose_outputs(const FreezeJob& job, const ModelSource&
   // Without a signature a guess could silently freeze the loss instead of the
   // model: list what looks like an output and let the user choose.
   auto candidates = candidate_outputs(graph);
-  if (candidates.empty()) fail("{}: no signature names the outputs; pass --output NAME", src.graph_path.string());
-  fail("{}: no signature names the outputs; pass --output NAME (nodes that look like outputs: {})",
-       src.graph_path.string(), fmt::join(candidates, ", "));
+  if (candidates.empty())
+    fail("{}: no signature names the outputs; pass {} NAME", src.graph_path.string(), job.outputs_flag);
+  fail("{}: no signature names the outputs; pass {} NAME (nodes that look like outputs: {})", src.graph_path.string(),
+       job.outputs_flag, fmt::join(candidates, ", "));
 }
 
 }  // namespace
@@ -59,7 +61,9 @@ int run_freeze_job(const FreezeJob& job) {
   auto start = std::chrono::steady_clock::now();
   ModelSource src = open_model_source(job.input, job.source);
   for (const auto& n : src.notes) note(job, n);
-  if (!src.checkpoint) fail("{}: no checkpoint found; pass one (a prefix such as model.ckpt-20000)", job.input.string());
+  if (!src.checkpoint)
+    fail("{}: no checkpoint found; pass one with {} (a prefix such as model.ckpt-20000)", job.input.string(),
+         job.checkpoint_flag);
   check_output_is_not_input(job, src);
 
   auto reader = open_checkpoint(*src.checkpoint);

@@ -18,6 +18,9 @@ struct FreezeJob {
   bool text = false;
   bool guess_outputs = true;  // from the signature, or a lone candidate
   const char* program = "tfprod";
+  // The front end's own flags, for the messages that ask for them.
+  const char* checkpoint_flag = "--checkpoint";
+  const char* outputs_flag = "--output";
 };
 
 // Returns the process exit code; throws Error on failure (no output written).

@@ -7,6 +7,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/model_inputs.h"
 #include "tfprod/inspect.h"
 
 namespace tfprod::cli {
@@ -16,6 +17,8 @@ void add_inspect_command(CLI::App& app, std::function<int()>* action) {
     std::string path;
     std::vector<std::string> outputs;
     std::vector<std::string> inputs;
+    std::vector<std::string> tags;
+    std::string signature = "serving_default";
     bool json = false;
     bool no_opencv = false;
   };
@@ -28,6 +31,8 @@ void add_inspect_command(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--output", args->outputs, "Output node (repeatable, or comma-separated); default: guessed");
   cmd->add_option("--input", args->inputs,
                   "Input for the OpenCV verdict, NAME[:DTYPE][:SHAPE] (repeatable), as for tfprod export");
+  add_tags_option(cmd, args->tags);
+  cmd->add_option("--signature", args->signature, "SavedModel signature")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print the facts as one JSON object");
   cmd->add_flag("--no-opencv", args->no_opencv, "Skip the OpenCV verdict (which freezes the model in memory)");
   cmd->callback([=] {
@@ -35,10 +40,12 @@ void add_inspect_command(CLI::App& app, std::function<int()>* action) {
       InspectOptions options;
       options.outputs = split_list(args->outputs);
       options.opencv_verdict = !args->no_opencv;
-      for (const auto& i : args->inputs) options.inputs.push_back(InputSpec::parse(i));
+      options.source_options.tags = parse_tags(args->tags);
+      options.source_options.signature = args->signature;
+      for (const auto& i : args->inputs) options.inputs.push_back(parse_input_flag(i));
       const ModelFacts facts = inspect_model(args->path, options);
       std::fputs((args->json ? inspect_json(facts) : inspect_text(facts)).c_str(), stdout);
-      return 0;
+      return static_cast<int>(kExitOk);
     };
   });
 }

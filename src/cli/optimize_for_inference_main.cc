@@ -55,12 +55,15 @@ int main(int argc, char** argv) {
   }
   return tfprod::cli::guarded("optimize_for_inference", [&] {
     auto dtype = tfprod::parse_dtype(std::to_string(placeholder_type_enum));
-    if (!dtype) tfprod::fail("--placeholder_type_enum {} is not a DataType", placeholder_type_enum);
+    if (!dtype) tfprod::cli::usage_fail("--placeholder_type_enum {} is not a DataType", placeholder_type_enum);
     (void)tfprod::cli::parse_bool("frozen_graph", frozen);
     if (tfprod::cli::parse_bool("toco_compatible", toco))
       std::fprintf(stderr, "optimize_for_inference: --toco_compatible has no effect here\n");
     tfprod::cli::TransformJob job;
     job.program = "optimize_for_inference";
+    job.out_flag = "--output";
+    job.inputs_flag = "--input_names";
+    job.outputs_flag = "--output_names";
     job.in_graph = input;
     job.out_graph = output;
     job.inputs = tfprod::cli::split_list(input_names);

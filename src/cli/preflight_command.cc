@@ -1,9 +1,10 @@
 // `tfprod preflight MODEL`: every node OpenCV 4.6's TensorFlow importer will
-// not import, with a hint at the transform that fixes it; exit 1 if any.
+// not import, with a hint at the transform that fixes it; exit 3 if any.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "tfprod/model_file.h"
 #include "tfprod/opencv_preflight.h"
@@ -21,11 +22,11 @@ void add_preflight_command(CLI::App& app, std::function<int()>* action) {
       auto issues = opencv_preflight(graph);
       if (issues.empty()) {
         std::printf("%s: OpenCV 4.6 should import all %zu nodes\n", model->c_str(), graph.size());
-        return 0;
+        return static_cast<int>(kExitOk);
       }
       std::fputs(preflight_text(issues).c_str(), stdout);
       std::fprintf(stderr, "tfprod: preflight: %zu node(s) OpenCV 4.6 will not import\n", issues.size());
-      return 1;
+      return static_cast<int>(kExitCheckFailed);
     };
   });
 }

@@ -1,8 +1,9 @@
-// `tfprod run MODEL --input NAME=FILE.npy ... --output NAME ... --out-dir DIR`:
+// `tfprod run MODEL --feed NAME=FILE.npy ... --output NAME ... --out-dir DIR`:
 // evaluates a graph with tfprod's reference kernels and writes one
 // DIR/<NAME with '/' replaced by '_'>.npy per output, in TF's own layout.
 // MODEL is any graph file or directory tfprod reads; a model with variables
-// and a checkpoint is frozen in memory first.
+// and a checkpoint is frozen in memory first. An input named by
+// --input NAME[:DTYPE][:SHAPE] instead of fed gets seeded random values.
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -10,6 +11,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/model_inputs.h"
 #include "eval/tensor_util.h"
 #include "tfprod/error.h"
 #include "tfprod/eval.h"
@@ -25,10 +27,13 @@ namespace {
 
 struct RunJob {
   std::string model;
-  std::vector<std::string> inputs;  // NAME=FILE.npy
+  std::vector<std::string> feeds;   // NAME=FILE.npy
+  std::vector<std::string> inputs;  // NAME[:DTYPE][:SHAPE] (old spelling: NAME=FILE.npy)
   std::vector<std::string> outputs;
   std::string out_dir = ".";
   std::string checkpoint;
+  std::vector<std::string> tags;
+  std::string signature = "serving_default";
   uint64_t seed = 87654321;
 };
 
@@ -39,8 +44,11 @@ bool has_variables(const Graph& g) {
 }
 
 int run(const RunJob& job) {
+  const InputFlags inputs = read_input_flags("run", job.inputs, job.feeds);
   SourceOptions options;
   if (!job.checkpoint.empty()) options.checkpoint = job.checkpoint;
+  options.tags = parse_tags(job.tags);
+  options.signature = job.signature;
   ModelSource src = open_model_source(job.model, options);
   Graph graph = Graph::from_graphdef(std::move(*src.meta.mutable_graph_def()), src.graph_path.string());
 
@@ -59,16 +67,13 @@ int run(const RunJob& job) {
   }
 
   std::vector<std::pair<std::string, Tensor>> feeds;
-  for (const auto& spec : job.inputs) {
-    auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0) fail("--input '{}': expected NAME=FILE.npy", spec);
-    std::string name = spec.substr(0, eq);
-    Tensor value = read_npy(spec.substr(eq + 1));
+  for (auto& [name, given] : feeds_for(graph, inputs, job.seed)) {
+    Tensor value = std::move(given);
     const Node* node = graph.find(TensorRef::parse(name).node);
-    if (!node) fail("--input '{}': no node '{}' in {}", spec, name, src.graph_path.string());
+    if (!node) fail("{}: no node '{}' to feed", src.graph_path.string(), name);
     if (const auto* dtype = node->attr("dtype"); dtype && node->op.rfind("Placeholder", 0) == 0 &&
                                                  dtype->type() != value.dtype) {
-      std::fprintf(stderr, "tfprod: casting %s from %s to %s for placeholder '%s'\n", spec.c_str(),
+      std::fprintf(stderr, "tfprod: casting %s from %s to %s for placeholder '%s'\n", name.c_str(),
                    dtype_name(value.dtype).c_str(), dtype_name(dtype->type()).c_str(), name.c_str());
       value = eval::cast(value, dtype->type());
     }
@@ -100,11 +105,16 @@ void add_run_command(CLI::App& app, std::function<int()>* action) {
   auto job = std::make_shared<RunJob>();
   CLI::App* cmd = app.add_subcommand("run", "Evaluate a graph with tfprod's reference kernels");
   cmd->add_option("model", job->model, "Graph file, SavedModel or training directory")->required();
-  cmd->add_option("--input", job->inputs, "NAME=FILE.npy (repeatable)");
+  cmd->add_option("--feed", job->feeds, "NAME=FILE.npy: values for an input, in TF's layout (repeatable)");
+  cmd->add_option("--input", job->inputs,
+                  "Input NAME[:DTYPE][:SHAPE] given seeded random values (repeatable; NAME=FILE.npy is read as "
+                  "--feed, deprecated)");
   cmd->add_option("--output", job->outputs, "Tensor to compute (repeatable or comma-separated)");
   cmd->add_option("--out-dir", job->out_dir, "Directory for the output .npy files")->capture_default_str();
   cmd->add_option("--checkpoint", job->checkpoint, "Checkpoint for a graph with variables");
-  cmd->add_option("--seed", job->seed, "Seed for random ops")->capture_default_str();
+  cmd->add_option("--seed", job->seed, "Seed for random ops and random inputs")->capture_default_str();
+  add_tags_option(cmd, job->tags);
+  cmd->add_option("--signature", job->signature, "SavedModel signature")->capture_default_str();
   cmd->callback([=] { *action = [=] { return run(*job); }; });
 }
 

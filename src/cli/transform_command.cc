@@ -1,4 +1,6 @@
-// `tfprod transform GRAPH -o OUT --inputs .. --outputs .. --transforms '...'`
+// `tfprod transform GRAPH -o OUT --inputs .. --outputs .. --transforms '...'`:
+// TF's graph transforms (the flag names --inputs/--outputs/--transforms are
+// transform_graph's); `--list` lists them.
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_util.h"
@@ -17,8 +19,8 @@ void add_transform_command(CLI::App& app, std::function<int()>* action) {
   auto out = std::make_shared<std::string>();
   auto dump = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("transform", "Apply graph transforms (TF's transform_graph syntax)");
-  cmd->add_option("graph", *in, "Input graph file");
-  cmd->add_option("-o,--out", *out, "Output graph file (.pbtxt: text)");
+  cmd->add_option("graph", *in, "Input graph file (required unless --list)");
+  cmd->add_option("-o,--out", *out, "Output graph file, .pbtxt for text (required unless --list)");
   cmd->add_option("--inputs", *inputs, "Input names (repeat or comma-separate)");
   cmd->add_option("--outputs", *outputs, "Output names (repeat or comma-separate)");
   cmd->add_option("--transforms", job->transforms, "Transform string");
@@ -33,6 +35,8 @@ void add_transform_command(CLI::App& app, std::function<int()>* action) {
         }
         return 0;
       }
+      if (in->empty()) usage_fail("transform: GRAPH is required (or --list)");
+      if (out->empty()) usage_fail("transform: -o/--out is required (the graph to write)");
       TransformJob j = *job;
       j.in_graph = *in;
       j.out_graph = *out;

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   CLI::App app{"transform_graph (tfprod): apply TF graph transforms to a GraphDef"};
   tfprod::cli::TransformJob job;
   job.program = "transform_graph";
+  job.out_flag = "--out_graph";
   std::string inputs, outputs, text = "false", in_graph, out_graph;
   app.add_option("--in_graph", in_graph, "Input GraphDef (binary or text)")->required();
   app.add_option("--out_graph", out_graph, "Output GraphDef")->required();

@@ -1,3 +1,5 @@
+// The transform job behind `tfprod transform` and the drop-ins transform_graph
+// and optimize_for_inference.
 #include "cli/transform_job.h"
 
 #include <cstdio>
@@ -14,7 +16,7 @@ namespace fs = std::filesystem;
 int run_transform_job(const TransformJob& job) {
   // Everything is checked before any work: the pipeline, then the names.
   std::vector<PipelineStep> steps = build_pipeline(parse_transforms(job.transforms));
-  if (job.out_graph.empty()) fail("no output graph given (--out_graph)");
+  if (job.out_graph.empty()) fail("no output graph given ({})", job.out_flag);
   if (same_file(job.in_graph, job.out_graph))
     fail("{}: output path is the input graph; refusing to overwrite it", job.out_graph.string());
   ModelFile file = load_model_file(job.in_graph);
@@ -22,10 +24,10 @@ int run_transform_job(const TransformJob& job) {
                                      job.in_graph.string());
   for (const auto& name : job.inputs)
     if (!graph.find(TensorRef::parse(name).node))
-      fail("{}: input '{}' is not in the graph", job.in_graph.string(), name);
+      fail("{}: input '{}' is not in the graph ({})", job.in_graph.string(), name, job.inputs_flag);
   for (const auto& name : job.outputs)
     if (!graph.find(TensorRef::parse(name).node))
-      fail("{}: output '{}' is not in the graph", job.in_graph.string(), name);
+      fail("{}: output '{}' is not in the graph ({})", job.in_graph.string(), name, job.outputs_flag);
 
   PassContext context{job.inputs, job.outputs, {}};
   PipelineOptions options;

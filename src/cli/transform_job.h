@@ -17,6 +17,10 @@ struct TransformJob {
   bool output_as_text = false;
   std::filesystem::path dump_after;  // when set, the graph after each step goes here
   const char* program = "tfprod";
+  // The front end's own flags, for the messages that name them.
+  const char* out_flag = "-o/--out";
+  const char* inputs_flag = "--inputs";
+  const char* outputs_flag = "--outputs";
 };
 
 int run_transform_job(const TransformJob& job);

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "tfprod/error.h"
 #include "tfprod/file_util.h"
@@ -47,7 +48,7 @@ int view(const ViewArgs& args) {
          out.stem().string() + ".dot");
 
   SourceOptions so;
-  if (!args.tags.empty()) so.tags = {args.tags.begin(), args.tags.end()};
+  so.tags = parse_tags(args.tags);
   so.signature = args.signature;
   const ModelSource src = open_model_source(args.graph, so);
   if (same_file(out, src.graph_path)) fail("{}: the output would overwrite the input graph", args.out);
@@ -92,7 +93,7 @@ void add_view_command(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--collapse", args->collapse,
                   "Also draw each top-level name scope with more than N nodes as one box");
   cmd->add_flag("--all", args->all, "Draw every node: collapse no scope (training-only scopes are collapsed by default)");
-  cmd->add_option("--tags", args->tags, "SavedModel meta graph tags (default: serve)")->delimiter(',');
+  add_tags_option(cmd, args->tags);
   cmd->add_option("--signature", args->signature, "SavedModel signature")->capture_default_str();
   cmd->callback([=] { *action = [=] { return view(*args); }; });
 }

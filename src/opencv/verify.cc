@@ -47,8 +47,9 @@ std::vector<std::pair<std::string, Tensor>> random_inputs(const Graph& graph, co
     Shape shape;
     const auto* s = p->attr("shape");
     if (!s || !s->has_shape() || s->shape().unknown_rank())
-      fail("{}: placeholder '{}' has no known shape, so random inputs cannot be made; pass --input {}=FILE.npy",
-           graph.source(), p->name(), p->name());
+      fail("{}: placeholder '{}' has no known shape, so random inputs cannot be made; pass --feed {}=FILE.npy or "
+           "--input {}:DTYPE:SHAPE",
+           graph.source(), p->name(), p->name(), p->name());
     shape = shape_from_proto(s->shape());
     for (int64_t& d : shape)
       if (d < 0) d = 1;

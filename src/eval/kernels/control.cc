@@ -13,7 +13,7 @@ namespace tfprod::eval {
 namespace {
 
 void placeholder(KernelContext& ctx) {
-  ctx.fail("placeholder is not fed: give it a value (tfprod run --input {}=FILE.npy)", ctx.node().name());
+  ctx.fail("placeholder is not fed: give it a value (tfprod run --feed {}=FILE.npy)", ctx.node().name());
 }
 
 void placeholder_with_default(KernelContext& ctx) { ctx.set_output(0, ctx.input(0)); }
