@@ -9,6 +9,7 @@
 #include "tfprod/freeze.h"
 #include "tfprod/model_file.h"
 #include "tfprod/opencv_runner.h"
+#include "tfprod/presets.h"
 #include "tfprod/transform.h"
 
 namespace tfprod {
@@ -67,8 +68,8 @@ namespace {
 Graph inference_mode(const Graph& graph, const std::vector<std::string>& outputs) {
   Graph g = Graph::from_graphdef(graph.to_graphdef(), graph.source());
   std::string transforms;
-  for (const char* name : {"placeholders_to_const", "resolve_switches", "remove_dropout", "batch_norm_inference"})
-    if (find_pass(name)) transforms += std::string(name) + "(ignore_errors=true) ";
+  for (const PresetStep& s : preset_steps(Preset::kInferenceCleanup))
+    if (s.inference_mode && find_pass(s.transform)) transforms += std::string(s.transform) + "(ignore_errors=true) ";
   PassContext context{{}, outputs, {}};
   run_pipeline(g, build_pipeline(parse_transforms(transforms)), context);
   return g;
