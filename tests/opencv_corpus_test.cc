@@ -13,6 +13,7 @@
 #include "tfprod/model_source.h"
 #include "tfprod/opencv_preflight.h"
 #include "tfprod/opencv_runner.h"
+#include "tfprod/presets.h"
 #include "tfprod/transform.h"
 #include "tfprod/verify.h"
 
@@ -29,10 +30,8 @@ struct Case {
   std::string output;
 };
 
-const char* kCleanup =
-    "placeholders_to_const resolve_switches remove_dropout batch_norm_inference remove_training_nodes "
-    "fold_constants(ignore_errors=true) opencv_float_weights opencv_const_weights opencv_fold_shapes "
-    "opencv_reshape_layout opencv_strip_attrs sort_by_execution_order";
+// The export preset: the cleanup tfprod export runs.
+const std::string kCleanup = preset_transforms(Preset::kExport);
 
 TEST(OpenCvCorpus, EveryModelLoadsAndMatchesOrIsExplained) {
   TFPROD_REQUIRE_CORPUS();

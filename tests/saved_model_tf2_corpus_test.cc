@@ -19,6 +19,7 @@
 #include "tfprod/eval.h"
 #include "tfprod/freeze.h"
 #include "tfprod/model_source.h"
+#include "tfprod/presets.h"
 #include "tfprod/verify.h"
 
 namespace tfprod {
@@ -28,11 +29,8 @@ namespace fs = std::filesystem;
 
 const char* kCase = "keras_mnist_savedmodel_tf210";
 
-// The same cleanup as tests/opencv_corpus_test.cc.
-const char* kCleanup =
-    "placeholders_to_const resolve_switches remove_dropout batch_norm_inference remove_training_nodes "
-    "fold_constants(ignore_errors=true) opencv_float_weights opencv_const_weights opencv_fold_shapes "
-    "opencv_reshape_layout opencv_strip_attrs sort_by_execution_order";
+// The export preset: the cleanup tfprod export runs.
+const std::string kCleanup = preset_transforms(Preset::kExport);
 
 std::size_t count_op(const Graph& g, const std::string& op) {
   std::size_t n = 0;

@@ -1,5 +1,6 @@
 // tfprod's in-memory graph: what every pass works on. Nodes own their attrs
-// (in file order) and point at their producers through typed edges; protobuf
+// (in file order; shared copy-on-write with clones, so a snapshot copies no
+// weights) and point at their producers through typed edges; protobuf
 // appears only at the edges (import from / export to GraphDef, losing nothing:
 // versions, library, debug info, unknown fields all survive).
 #pragma once
@@ -34,12 +35,20 @@ class Node {
   std::vector<Endpoint> inputs;       // data inputs, in order
   std::vector<Node*> control_inputs;  // "^node" inputs, in order
 
-  // Attributes, kept in the order the file had them.
+  using Attrs = google::protobuf::RepeatedPtrField<tensorflow::AttrEntry>;
+
+  // Attributes, kept in the order the file had them. The storage is shared
+  // with the node's clones (Graph::clone) until written: set_attr,
+  // remove_attr and the non-const attrs() first give this node its own copy.
+  // So read through a const Node (or attr()) where nothing is written, and do
+  // not keep a mutable reference across a Graph::clone.
   const tensorflow::AttrValue* attr(std::string_view key) const;
   tensorflow::AttrValue& set_attr(std::string_view key);  // adds when absent
   bool remove_attr(std::string_view key);
-  google::protobuf::RepeatedPtrField<tensorflow::AttrEntry>& attrs() { return attrs_; }
-  const google::protobuf::RepeatedPtrField<tensorflow::AttrEntry>& attrs() const { return attrs_; }
+  Attrs& attrs() { return own_attrs(); }
+  const Attrs& attrs() const { return *attrs_; }
+  // True when this node and `other` read the same attribute storage.
+  bool shares_attrs_with(const Node& other) const { return attrs_ == other.attrs_; }
 
   // Every NodeDef field other than name, op, input, device and attr
   // (experimental_debug_info, experimental_type, unknown fields).
@@ -52,7 +61,8 @@ class Node {
   // Input strings as the file spelled them ("x:0" and "x" are the same edge);
   // export reuses them while the edges are unchanged, so bytes round-trip.
   std::vector<std::string> spelled_inputs_;
-  google::protobuf::RepeatedPtrField<tensorflow::AttrEntry> attrs_;
+  Attrs& own_attrs();  // detaches shared storage
+  std::shared_ptr<Attrs> attrs_ = std::make_shared<Attrs>();
   tensorflow::NodeDef rest_;
 };
 
@@ -75,6 +85,11 @@ class Graph {
   static Graph from_graphdef(tensorflow::GraphDef def, const std::string& source);
   tensorflow::GraphDef to_graphdef() const;
   tensorflow::GraphDef release_graphdef() &&;  // moves attrs (large tensors) out
+
+  // A copy that shares every node's attribute storage (copy-on-write): it
+  // costs the nodes and edges, not the weights. The pass pipeline snapshots
+  // with it before each step and rolls back by moving the clone in.
+  Graph clone() const;
 
   std::size_t size() const { return nodes_.size(); }
   const std::string& source() const { return source_; }

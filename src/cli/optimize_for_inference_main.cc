@@ -15,6 +15,7 @@
 #include "cli/transform_job.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tfprod/error.h"
+#include "tfprod/presets.h"
 #include "tfprod/transform.h"
 
 namespace {
@@ -75,9 +76,12 @@ int main(int argc, char** argv) {
                                "strip_unused_nodes(type=" + type + ")", "remove_nodes(op=Identity, op=CheckNumerics)",
                                "fold_old_batch_norms", "fuse_resize_pad_and_conv", "fuse_resize_and_conv",
                                "fuse_pad_and_conv"});
-    if (!tf_behaviour)
-      job.transforms += existing({"resolve_switches", "remove_dropout", "batch_norm_inference", "remove_training_nodes",
-                                  "fold_constants(ignore_errors=true)", "sort_by_execution_order"});
+    if (!tf_behaviour) {
+      auto cleanup = tfprod::preset_calls(tfprod::Preset::kInferenceCleanup);
+      std::erase(cleanup, "placeholders_to_const");  // ran first, with the names given
+      cleanup.push_back("sort_by_execution_order");
+      job.transforms += existing(cleanup);
+    }
     return tfprod::cli::run_transform_job(job);
   });
 }

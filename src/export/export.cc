@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <optional>
+#include <utility>
 #include <unordered_set>
+
+#include <google/protobuf/io/coded_stream.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -17,6 +21,7 @@
 #include "tfprod/model_file.h"
 #include "tfprod/opencv_preflight.h"
 #include "tfprod/opencv_runner.h"
+#include "tfprod/presets.h"
 #include "tfprod/transform.h"
 
 namespace tfprod {
@@ -27,27 +32,26 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// The steps after the cut, in order, with what each is for. The same recipe
-// the OpenCV corpus test proves on every loadable corpus model.
-struct StepRecipe {
-  const char* call;
-  const char* why;
-  bool ignore_errors;
-};
-const StepRecipe kCleanup[] = {
-    {"placeholders_to_const", "training flags with defaults become constants", false},
-    {"resolve_switches", "training switches take their inference branch", false},
-    {"remove_dropout", "dropout is the identity at inference", false},
-    {"batch_norm_inference", "batch norms use their moving statistics", false},
-    {"remove_training_nodes", "Identity, CheckNumerics and training-only nodes go", false},
-    {"fold_constants", "constant subgraphs are computed once", true},
-    {"opencv_float_weights", "OpenCV computes in float32", false},
-    {"opencv_const_weights", "OpenCV wants weights as direct constants", false},
-    {"opencv_fold_shapes", "OpenCV cannot compute shapes at run time", false},
-    {"opencv_reshape_layout", "OpenCV reads 4-D tensors as NCHW", false},
-    {"opencv_strip_attrs", "attributes OpenCV 4.6's protos lack", false},
-    {"sort_by_execution_order", "producers before consumers", false},
-};
+// The size of graph.to_graphdef() in bytes without building it (which would
+// copy every weight): each node's NodeDef without its attributes, framed, plus
+// them. Inputs are counted as written canonically ("x", not "x:0").
+uint64_t graphdef_bytes(const Graph& graph) {
+  using google::protobuf::io::CodedOutputStream;
+  auto framed = [](std::size_t len) { return 1 + CodedOutputStream::VarintSize64(len) + len; };
+  uint64_t total = graph.rest().ByteSizeLong();
+  for (const Node* n : graph.nodes()) {
+    tensorflow::NodeDef def = n->rest();
+    def.set_name(n->name());
+    def.set_op(n->op);
+    def.set_device(n->device);
+    for (const auto& in : n->inputs) def.add_input(TensorRef{in.node->name(), in.index, false}.str());
+    for (const Node* c : n->control_inputs) def.add_input("^" + c->name());
+    std::size_t len = def.ByteSizeLong();
+    for (const auto& a : std::as_const(*n).attrs()) len += framed(a.ByteSizeLong());
+    total += framed(len);
+  }
+  return total;
+}
 
 std::unordered_set<std::string> node_names(const Graph& g) {
   std::unordered_set<std::string> out;
@@ -310,10 +314,10 @@ PreparedExport prepare_export(const ExportOptions& options) {
   ModelSource src = open_model_source(options.source, options.source_options);
   report.source_kind = src.describe();
   report.notes = src.notes;
-  Graph graph = Graph::from_graphdef(src.meta.graph_def(), src.graph_path.string());
-  report.nodes_before = graph.size();
   report.bytes_before = src.meta.graph_def().ByteSizeLong();
-  const Graph original = Graph::from_graphdef(src.meta.graph_def(), src.graph_path.string());
+  Graph graph = Graph::from_graphdef(std::move(*src.meta.mutable_graph_def()), src.graph_path.string());
+  report.nodes_before = graph.size();
+  const Graph original = graph.clone();  // shares the weights (copy-on-write)
 
   std::vector<std::string> outputs = choose_outputs(options, src, graph, report);
   std::vector<InputSpec> inputs = choose_inputs(options, src, graph, outputs, report);
@@ -362,12 +366,13 @@ PreparedExport prepare_export(const ExportOptions& options) {
   PassContext context{input_names, outputs, {}};
   step("cutting at " + fmt::format("{}", fmt::join(input_names, ", ")));
   run_step(graph, make_step("strip_unused_nodes", args), context, "cut at the inputs", report);
-  Graph reference = Graph::from_graphdef(graph.to_graphdef(), graph.source());
+  Graph reference = graph.clone();  // shares the weights the cleanup leaves alone
 
   step("inference cleanup and OpenCV compatibility");
-  for (const auto& r : kCleanup) {
+  // The export preset: the same recipe the OpenCV corpus test proves on every loadable corpus model.
+  for (const PresetStep& r : preset_steps(Preset::kExport)) {
     std::vector<std::pair<std::string, std::string>> none;
-    run_step(graph, make_step(r.call, none, r.ignore_errors), context, r.why, report);
+    run_step(graph, make_step(r.transform, none, r.ignore_errors), context, r.why, report);
   }
   for (const auto& w : context.warnings) report.notes.push_back(w);
   keep_output_names_in_opencv(graph, context.outputs);
@@ -387,7 +392,7 @@ PreparedExport prepare_export(const ExportOptions& options) {
   }
   report.outputs = context.outputs;
   report.nodes_after = graph.size();
-  report.bytes_after = graph.to_graphdef().ByteSizeLong();
+  report.bytes_after = graphdef_bytes(graph);
   summarise_removed(original, node_names(graph), report);
   for (const auto& issue : opencv_preflight(graph))
     report.opencv_blockers.push_back(fmt::format("{} ({}): {}", issue.node, issue.op, issue.hint));
@@ -434,9 +439,14 @@ ExportReport export_model(const ExportOptions& options, const std::filesystem::p
     };
     write_atomically(output, [&](const std::filesystem::path& tmp) {
       // OpenCV reads binary GraphDefs: verify that, then write text if asked.
-      save_graphdef(prepared.model.to_graphdef(), tmp, false);
+      // The model's weights move into the GraphDef (no copy), which is gone
+      // before OpenCV loads the file unless text is still to be written.
+      std::optional<tensorflow::GraphDef> def = std::move(prepared.model).release_graphdef();
+      save_graphdef(*def, tmp, false);
+      report.bytes_after = std::filesystem::file_size(tmp);
+      if (!text) def.reset();
       verify(tmp);
-      if (text) save_graphdef(prepared.model.to_graphdef(), tmp, true);
+      if (text) save_graphdef(*def, tmp, true);
     });
   } catch (const Error& e) {
     report.failure = e.what();

@@ -7,24 +7,32 @@
 
 namespace tfprod {
 
+Node::Attrs& Node::own_attrs() {
+  if (attrs_.use_count() > 1) attrs_ = std::make_shared<Attrs>(*attrs_);
+  return *attrs_;
+}
+
 const tensorflow::AttrValue* Node::attr(std::string_view key) const {
-  for (const auto& entry : attrs_)
+  for (const auto& entry : *attrs_)
     if (entry.key() == key) return &entry.value();
   return nullptr;
 }
 
 tensorflow::AttrValue& Node::set_attr(std::string_view key) {
-  for (auto& entry : attrs_)
+  Attrs& attrs = own_attrs();
+  for (auto& entry : attrs)
     if (entry.key() == key) return *entry.mutable_value();
-  auto* entry = attrs_.Add();
+  auto* entry = attrs.Add();
   entry->set_key(std::string(key));
   return *entry->mutable_value();
 }
 
 bool Node::remove_attr(std::string_view key) {
-  for (int i = 0; i < attrs_.size(); ++i) {
-    if (attrs_.Get(i).key() == key) {
-      attrs_.DeleteSubrange(i, 1);
+  if (!attr(key)) return false;
+  Attrs& attrs = own_attrs();
+  for (int i = 0; i < attrs.size(); ++i) {
+    if (attrs.Get(i).key() == key) {
+      attrs.DeleteSubrange(i, 1);
       return true;
     }
   }
@@ -35,6 +43,38 @@ Graph::Graph() = default;
 Graph::~Graph() = default;
 Graph::Graph(Graph&&) noexcept = default;
 Graph& Graph::operator=(Graph&&) noexcept = default;
+
+Graph Graph::clone() const {
+  Graph g;
+  g.source_ = source_;
+  g.rest_ = rest_;
+  g.nodes_.reserve(nodes_.size());
+  g.by_name_.reserve(by_name_.size());
+  std::unordered_map<const Node*, Node*> copy_of;
+  copy_of.reserve(nodes_.size());
+  for (const auto& n : nodes_) {
+    auto c = std::make_unique<Node>();
+    c->name_ = n->name_;
+    c->op = n->op;
+    c->device = n->device;
+    c->spelled_inputs_ = n->spelled_inputs_;
+    c->attrs_ = n->attrs_;  // shared until either side writes
+    c->rest_ = n->rest_;
+    copy_of[n.get()] = c.get();
+    g.by_name_[c->name_] = c.get();
+    g.nodes_.push_back(std::move(c));
+  }
+  // Edges point at nodes of this graph: point the copies' at the copies.
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = *nodes_[i];
+    Node& c = *g.nodes_[i];
+    c.inputs.reserve(n.inputs.size());
+    for (const Endpoint& in : n.inputs) c.inputs.push_back({copy_of.at(in.node), in.index});
+    c.control_inputs.reserve(n.control_inputs.size());
+    for (const Node* ctl : n.control_inputs) c.control_inputs.push_back(copy_of.at(ctl));
+  }
+  return g;
+}
 
 std::vector<Node*> Graph::nodes() const {
   std::vector<Node*> out;

@@ -29,7 +29,7 @@ Graph Graph::from_graphdef(tensorflow::GraphDef def, const std::string& source) 
     Node& node = g.add_node(std::move(*nd.mutable_name()), std::move(*nd.mutable_op()));
     node.device = std::move(*nd.mutable_device());
     node.spelled_inputs_.assign(nd.input().begin(), nd.input().end());
-    node.attrs_ = std::move(*nd.mutable_attr());
+    *node.attrs_ = std::move(*nd.mutable_attr());
     nd.clear_name();
     nd.clear_op();
     nd.clear_input();
@@ -81,7 +81,7 @@ tensorflow::GraphDef Graph::to_graphdef() const {
   for (const auto& n : nodes_) {
     auto* nd = def.add_node();
     export_node(*n, nd);
-    *nd->mutable_attr() = n->attrs_;
+    *nd->mutable_attr() = *n->attrs_;
   }
   return def;
 }
@@ -92,7 +92,8 @@ tensorflow::GraphDef Graph::release_graphdef() && {
   for (auto& n : nodes_) {
     auto* nd = def.add_node();
     export_node(*n, nd);
-    *nd->mutable_attr() = std::move(n->attrs_);
+    // Storage a clone still shares is copied; the rest moves.
+    *nd->mutable_attr() = std::move(n->own_attrs());
   }
   nodes_.clear();
   by_name_.clear();

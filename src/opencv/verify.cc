@@ -9,6 +9,7 @@
 #include "tfprod/freeze.h"
 #include "tfprod/model_file.h"
 #include "tfprod/opencv_runner.h"
+#include "tfprod/presets.h"
 #include "tfprod/transform.h"
 
 namespace tfprod {
@@ -66,10 +67,10 @@ namespace {
 // The reference as it behaves at inference: training switches resolved,
 // dropout removed, batch norms on their moving statistics.
 Graph inference_mode(const Graph& graph, const std::vector<std::string>& outputs) {
-  Graph g = Graph::from_graphdef(graph.to_graphdef(), graph.source());
+  Graph g = graph.clone();  // shares the weights (copy-on-write)
   std::string transforms;
-  for (const char* name : {"placeholders_to_const", "resolve_switches", "remove_dropout", "batch_norm_inference"})
-    if (find_pass(name)) transforms += std::string(name) + "(ignore_errors=true) ";
+  for (const PresetStep& s : preset_steps(Preset::kInferenceCleanup))
+    if (s.inference_mode && find_pass(s.transform)) transforms += std::string(s.transform) + "(ignore_errors=true) ";
   PassContext context{{}, outputs, {}};
   run_pipeline(g, build_pipeline(parse_transforms(transforms)), context);
   return g;
@@ -79,7 +80,7 @@ Graph inference_mode(const Graph& graph, const std::vector<std::string>& outputs
 
 VerifyReport verify_model(const std::filesystem::path& model, const Graph* reference, const VerifyOptions& options) {
   ModelFile file = load_model_file(model);
-  Graph graph = Graph::from_graphdef(file.model.meta_graphs(0).graph_def(), model.string());
+  Graph graph = Graph::from_graphdef(std::move(*file.model.mutable_meta_graphs(0)->mutable_graph_def()), model.string());
   std::vector<std::string> outputs = options.outputs.empty() ? candidate_outputs(graph) : options.outputs;
   std::optional<Graph> resolved;
   if (reference) resolved = inference_mode(*reference, outputs);
@@ -105,6 +106,7 @@ VerifyReport verify_model(const std::filesystem::path& model, const Graph* refer
     cv_outputs.push_back(std::move(names));
   }
   VerifyReport report;
+  if (reference) graph = Graph();  // only the reference is evaluated: its weights need not wait for OpenCV
   OpenCvRun cv = run_in_opencv(model, feeds, cv_outputs, nhwc);
   if (!cv.error.empty()) {
     report.opencv_error = cv.error;

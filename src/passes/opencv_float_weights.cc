@@ -10,7 +10,9 @@
 // named in the outputs becomes an Identity. Numbers change only by the
 // rounding half precision did (the graph now computes in float32).
 // Preconditions: none; a graph without half tensors is left unchanged.
+#include <algorithm>
 #include <unordered_set>
+#include <utility>
 
 #include "eval/tensor_util.h"
 #include "passes/passes.h"
@@ -21,6 +23,14 @@ namespace tfprod::passes {
 namespace {
 
 bool reduced(tensorflow::DataType t) { return t == tensorflow::DT_HALF || t == tensorflow::DT_BFLOAT16; }
+
+bool holds_reduced_type(const tensorflow::AttrValue& v) {
+  if (v.has_type()) return reduced(v.type());
+  if (v.has_list())
+    for (int t : v.list().type())
+      if (reduced(static_cast<tensorflow::DataType>(t))) return true;
+  return false;
+}
 
 void widen_attr(tensorflow::AttrValue& v) {
   if (v.has_type()) {
@@ -43,7 +53,11 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
       Tensor t = eval::to_float32(tensor_from_proto(n->attr("value")->tensor(), n->name()));
       tensor_to_proto(std::move(t), n->set_attr("value").mutable_tensor());
     }
-    for (auto& entry : n->attrs()) widen_attr(*entry.mutable_value());
+    // Only nodes that change are written: writing gives a node its own copy
+    // of attributes it shares with the pipeline's snapshot.
+    const auto& attrs = std::as_const(*n).attrs();
+    if (std::any_of(attrs.begin(), attrs.end(), [](const auto& e) { return holds_reduced_type(e.value()); }))
+      for (auto& entry : n->attrs()) widen_attr(*entry.mutable_value());
   }
   // Splice out Casts that became float -> float.
   std::vector<Node*> casts;

@@ -11,7 +11,9 @@
 // tensors), and every node's experimental_debug_info / experimental_type;
 // the graph's function library and debug info when no node calls a function.
 // Nothing that changes the computation is touched.
+#include <algorithm>
 #include <unordered_set>
+#include <utility>
 
 #include "passes/passes.h"
 #include "tensorflow/core/framework/tensor.pb.h"
@@ -40,9 +42,15 @@ void run(Graph& graph, const PassOptions&, PassContext&) {
   for (const auto& f : graph.rest().library().function()) functions.insert(f.signature().name());
   bool calls = false;
   for (Node* n : graph.nodes()) {
-    auto& attrs = n->attrs();
-    for (int i = attrs.size() - 1; i >= 0; --i)
-      if (attrs[i].key().starts_with("_") || unknown_type_inside(attrs[i].value())) attrs.DeleteSubrange(i, 1);
+    auto doomed = [](const tensorflow::AttrEntry& a) { return a.key().starts_with("_") || unknown_type_inside(a.value()); };
+    // Written only when something goes: writing gives a node its own copy of
+    // attributes it shares with the pipeline's snapshot.
+    const auto& shared = std::as_const(*n).attrs();
+    if (std::any_of(shared.begin(), shared.end(), doomed)) {
+      auto& attrs = n->attrs();
+      for (int i = attrs.size() - 1; i >= 0; --i)
+        if (doomed(attrs[i])) attrs.DeleteSubrange(i, 1);
+    }
     n->rest().clear_experimental_debug_info();
     n->rest().clear_experimental_type();
     if (functions.count(n->op)) calls = true;

@@ -55,15 +55,14 @@ std::vector<StepResult> run_pipeline(Graph& graph, const std::vector<PipelineSte
     StepResult r;
     r.name = step.pass->name;
     r.nodes_before = graph.size();
-    const std::string source = graph.source();
-    tensorflow::GraphDef snapshot = graph.to_graphdef();
+    Graph snapshot = graph.clone();  // shares the weights: copies nodes and edges only
     const std::vector<bool> present = present_outputs(graph, context);
     const PassContext saved = context;
     try {
       step.pass->run(graph, step.options, context);
       validate(graph);
       if (step.pass->fixed_point) {
-        std::string before = serialize(snapshot), after = serialize(graph.to_graphdef());
+        std::string before = serialize(snapshot.to_graphdef()), after = serialize(graph.to_graphdef());
         int iterations = 1;
         while (after != before && iterations < kMaxIterations) {
           step.pass->run(graph, step.options, context);
@@ -81,7 +80,7 @@ std::vector<StepResult> run_pipeline(Graph& graph, const std::vector<PipelineSte
         if (present[i] && !graph.find(TensorRef::parse(context.outputs[i]).node))
           fail("it removed the output node '{}'", TensorRef::parse(context.outputs[i]).node);
     } catch (const Error& e) {
-      graph = Graph::from_graphdef(std::move(snapshot), source);
+      graph = std::move(snapshot);
       std::vector<std::string> warnings = std::move(context.warnings);
       context = saved;
       context.warnings = std::move(warnings);

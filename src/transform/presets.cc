@@ -1,0 +1,65 @@
+// The named pass pipelines (see tfprod/presets.h).
+#include "tfprod/presets.h"
+
+#include <iterator>
+#include <vector>
+
+namespace tfprod {
+
+namespace {
+
+const PresetStep kInferenceCleanup[] = {
+    {"placeholders_to_const", "training flags with defaults become constants", false, true},
+    {"resolve_switches", "training switches take their inference branch", false, true},
+    {"remove_dropout", "dropout is the identity at inference", false, true},
+    {"batch_norm_inference", "batch norms use their moving statistics", false, true},
+    {"remove_training_nodes", "Identity, CheckNumerics and training-only nodes go", false, false},
+    {"fold_constants", "constant subgraphs are computed once", true, false},
+};
+
+const PresetStep kOpenCv[] = {
+    {"opencv_float_weights", "OpenCV computes in float32", false, false},
+    {"opencv_const_weights", "OpenCV wants weights as direct constants", false, false},
+    {"opencv_fold_shapes", "OpenCV cannot compute shapes at run time", false, false},
+    {"opencv_reshape_layout", "OpenCV reads 4-D tensors as NCHW", false, false},
+    {"opencv_strip_attrs", "attributes OpenCV 4.6's protos lack", false, false},
+};
+
+const PresetStep kSort = {"sort_by_execution_order", "producers before consumers", false, false};
+
+std::vector<PresetStep> make_export() {
+  std::vector<PresetStep> steps(std::begin(kInferenceCleanup), std::end(kInferenceCleanup));
+  steps.insert(steps.end(), std::begin(kOpenCv), std::end(kOpenCv));
+  steps.push_back(kSort);
+  return steps;
+}
+
+}  // namespace
+
+std::span<const PresetStep> preset_steps(Preset preset) {
+  switch (preset) {
+    case Preset::kInferenceCleanup:
+      return kInferenceCleanup;
+    case Preset::kOpenCv:
+      return kOpenCv;
+    case Preset::kExport:
+      break;
+  }
+  static const std::vector<PresetStep> export_steps = make_export();
+  return export_steps;
+}
+
+std::vector<std::string> preset_calls(Preset preset) {
+  std::vector<std::string> out;
+  for (const PresetStep& step : preset_steps(preset))
+    out.push_back(std::string(step.transform) + (step.ignore_errors ? "(ignore_errors=true)" : ""));
+  return out;
+}
+
+std::string preset_transforms(Preset preset) {
+  std::string out;
+  for (const std::string& call : preset_calls(preset)) out += (out.empty() ? "" : " ") + call;
+  return out;
+}
+
+}  // namespace tfprod
