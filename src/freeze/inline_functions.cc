@@ -180,7 +180,7 @@ struct Inliner {
     Node* input_control = nullptr;
     if (!call->control_inputs.empty()) {
       input_control = &graph.add_node(prefix + "input_control_node", "NoOp");
-      input_control->control_inputs = call->control_inputs;
+      graph.set_control_inputs(*input_control, call->control_inputs);
       input_control->device = call->device;
     }
     for (auto& [n, def] : added) {
@@ -188,15 +188,15 @@ struct Inliner {
       for (const auto& in : def->input()) {
         if (!in.empty() && in[0] == '^') {
           Endpoint e = resolve(in.substr(1));
-          n->control_inputs.push_back(e.node);
+          graph.add_control_input(*n, e.node);
           reads_body |= body.count(in.substr(1)) > 0;
         } else {
           Endpoint e = resolve(in);
-          n->inputs.push_back(e);
+          graph.add_input(*n, e);
           reads_body |= e.node->name().rfind(prefix, 0) == 0 && body.count(e.node->name().substr(prefix.size()));
         }
       }
-      if (input_control && !reads_body) n->control_inputs.push_back(input_control);
+      if (input_control && !reads_body) graph.add_control_input(*n, input_control);
     }
 
     std::vector<Endpoint> rets;
@@ -215,11 +215,11 @@ struct Inliner {
           control_consumers = true;
           continue;
         }
-        Endpoint& e = u.node->inputs[u.input_index];
+        const Endpoint e = u.node->inputs[u.input_index];
         if (e.index >= static_cast<int>(rets.size()))
           fail("{}: '{}' reads output {} of '{}', whose function returns {}", graph.source(), u.node->name(), e.index,
                call->name(), rets.size());
-        e = rets[e.index];
+        graph.set_input(*u.node, u.input_index, rets[e.index]);
       }
     if (keep.count(call->name()) || control_consumers) {
       std::optional<tensorflow::AttrValue> tout;
@@ -227,15 +227,15 @@ struct Inliner {
       call->op = "IdentityN";
       call->attrs().Clear();
       if (tout) call->set_attr("T") = std::move(*tout);
-      call->inputs = rets;
-      call->control_inputs.clear();
+      graph.set_inputs(*call, rets);
+      graph.set_control_inputs(*call, {});
       for (const auto& r : fn.control_ret()) {
         auto it = body.find(r.value());
         if (it == body.end()) fail("{}: control_ret '{}' names no node", where, r.value());
-        call->control_inputs.push_back(it->second);
+        graph.add_control_input(*call, it->second);
       }
       if (call->inputs.empty() && call->control_inputs.empty() && input_control)
-        call->control_inputs.push_back(input_control);
+        graph.add_control_input(*call, input_control);
     } else {
       doomed.insert(call);
     }

@@ -35,22 +35,28 @@ bool unknown_type_inside(const tensorflow::AttrValue& v) {
   return false;
 }
 
-void run(Graph& graph, const PassOptions&, PassContext&) {
+bool run(Graph& graph, const PassOptions&, PassContext&) {
   std::unordered_set<std::string> functions;
   for (const auto& f : graph.rest().library().function()) functions.insert(f.signature().name());
-  bool calls = false;
+  bool calls = false, changed = false;
   for (Node* n : graph.nodes()) {
     auto& attrs = n->attrs();
     for (int i = attrs.size() - 1; i >= 0; --i)
-      if (attrs[i].key().starts_with("_") || unknown_type_inside(attrs[i].value())) attrs.DeleteSubrange(i, 1);
+      if (attrs[i].key().starts_with("_") || unknown_type_inside(attrs[i].value())) {
+        attrs.DeleteSubrange(i, 1);
+        changed = true;
+      }
+    changed |= n->rest().has_experimental_debug_info() || n->rest().has_experimental_type();
     n->rest().clear_experimental_debug_info();
     n->rest().clear_experimental_type();
     if (functions.count(n->op)) calls = true;
   }
   if (!calls) {
+    changed |= graph.rest().has_library() || graph.rest().has_debug_info();
     graph.rest().clear_library();
     graph.rest().clear_debug_info();
   }
+  return changed;
 }
 
 }  // namespace
