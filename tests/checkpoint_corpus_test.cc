@@ -32,10 +32,7 @@ std::vector<std::string> corpus_bundles() {
   return prefixes;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
+using test::slurp;
 
 template <class T>
 T scalar(const Tensor& t) {

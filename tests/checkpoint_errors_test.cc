@@ -52,10 +52,7 @@ std::string make_bundle(const fs::path& dir, BundleWriterOptions options = {}) {
   return prefix;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
+using test::slurp;
 void spit(const fs::path& p, const std::string& bytes) {
   if (fs::exists(p)) fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
   std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;

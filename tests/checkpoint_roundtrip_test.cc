@@ -96,10 +96,7 @@ void expect_reads_back(const std::string& prefix, const std::map<std::string, Te
   }
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
+using test::slurp;
 
 TEST(CheckpointRoundTrip, EveryDtype) {
   const std::string prefix = (test::scratch_dir() / "model.ckpt-7").string();

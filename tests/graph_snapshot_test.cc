@@ -101,7 +101,7 @@ TEST(GraphSnapshot, WritesAfterTheCloneLeaveItUnchanged) {
   g.find("x")->attrs().Clear();
   g.find("mm")->op = "BatchMatMul";
   g.rename(*g.find("out"), "renamed");
-  g.find("renamed")->control_inputs.clear();
+  g.set_control_inputs(*g.find("renamed"), {});
   g.add_node("extra", "NoOp");
 
   EXPECT_EQ(serialize(snap.to_graphdef()), before);
@@ -137,10 +137,10 @@ TEST(GraphSnapshot, ReleaseOfASharedGraphLeavesTheCloneWhole) {
 
 // A pass that rewrites weights, names, edges and nodes, then fails.
 PassSpec failing_pass() {
-  return {"scribble_then_fail", "test", {}, [](Graph& graph, const PassOptions&, PassContext&) {
+  return {"scribble_then_fail", "test", {}, [](Graph& graph, const PassOptions&, PassContext&) -> bool {
             graph.find("w")->set_attr("value").mutable_tensor()->mutable_tensor_content()->assign(8, '\x01');
-            graph.find("mm")->inputs[0] = {graph.find("w"), 0};
-            graph.find("out")->control_inputs.clear();
+            graph.set_input(*graph.find("mm"), 0, {graph.find("w"), 0});
+            graph.set_control_inputs(*graph.find("out"), {});
             graph.rename(*graph.find("x"), "x_renamed");
             graph.add_node("junk", "NoOp");
             graph.rest().mutable_versions()->set_producer(1);

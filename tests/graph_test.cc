@@ -57,8 +57,9 @@ TEST(Graph, ImportsTypedEdgesAndExportsLosslessly) {
 
 TEST(Graph, EditedEdgesExportCanonically) {
   Graph g = Graph::from_graphdef(parse(kDiamond), "d");
-  g.find("add")->inputs[1].index = 0;
-  g.find("add")->inputs[0].index = 0;
+  Node& add = *g.find("add");
+  g.set_input(add, 1, {add.inputs[1].node, 0});
+  g.set_input(add, 0, {add.inputs[0].node, 0});
   auto out = g.to_graphdef();
   EXPECT_EQ(out.node(3).input(0), "split");
   EXPECT_EQ(out.node(3).input(2), "^x");

@@ -9,18 +9,12 @@
 #include <vector>
 
 #include "eval/tensor_util.h"
+#include "graph_text_support.h"
 #include "tfprod/graph.h"
 #include "tfprod/tensor.h"
 
 namespace tfprod::test {
 
-// node { name op input... attr T=float } plus `extra` attrs (text format).
-inline std::string node(const std::string& name, const std::string& op, const std::vector<std::string>& inputs,
-                        const std::string& extra = "attr { key: \"T\" value { type: DT_FLOAT } }") {
-  std::string s = "node { name: \"" + name + "\" op: \"" + op + "\"";
-  for (const auto& i : inputs) s += " input: \"" + i + "\"";
-  return s + " " + extra + " }\n";
-}
 
 inline std::string scalar_const(const std::string& name, float v, const std::vector<std::string>& inputs = {}) {
   return node(name, "Const", inputs,
@@ -56,16 +50,11 @@ inline void fix_value(Graph& graph, const std::string& name, double value) {
   Tensor t = dtype == tensorflow::DT_BOOL ? eval::make_tensor(dtype, {}) : eval::cast(f, dtype);
   if (dtype == tensorflow::DT_BOOL) t.data[0] = value != 0;
   n->op = "Const";
-  n->inputs.clear();
+  graph.set_inputs(*n, {});
   n->attrs().Clear();
   n->set_attr("dtype").set_type(dtype);
   tensor_to_proto(std::move(t), n->set_attr("value").mutable_tensor());
 }
 
-inline int count_op(const Graph& graph, const std::string& op) {
-  int k = 0;
-  for (const Node* n : graph.nodes()) k += n->op == op;
-  return k;
-}
 
 }  // namespace tfprod::test

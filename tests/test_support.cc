@@ -76,4 +76,9 @@ std::string tree_digest(const fs::path& dir) {
   return out.str();
 }
 
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
 }  // namespace tfprod::test

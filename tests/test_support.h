@@ -28,6 +28,9 @@ RunResult run(const std::string& command_line, const std::filesystem::path& cwd 
 // Copies a corpus case (a folder) into a scratch directory and returns it.
 std::filesystem::path copy_case(const std::string& name);
 
+// A file's bytes ("" when it cannot be read).
+std::string slurp(const std::filesystem::path& path);
+
 // Hash of every file under a directory, to prove inputs were not modified.
 std::string tree_digest(const std::filesystem::path& dir);
 

@@ -87,10 +87,11 @@ node { name: "out" op: "Neg" input: "c" })");
                            for (Node* n : graph.nodes()) {
                              if (n->op != "Neg" || n->inputs[0].node->op != "Identity") continue;
                              Node* id = n->inputs[0].node;
-                             n->inputs[0] = id->inputs[0];
+                             graph.set_input(*n, 0, id->inputs[0]);
                              graph.remove_nodes([&](const Node& m) { return &m == id; });
-                             return;
+                             return true;
                            }
+                           return false;
                          }};
   PassContext context{{"x"}, {"out"}, {}};
   std::vector<PipelineStep> steps(1);

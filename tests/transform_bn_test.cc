@@ -7,6 +7,7 @@
 #include "test_support.h"
 #include "tfprod/freeze.h"
 #include "tfprod/model_source.h"
+#include "graph_text_support.h"
 #include "transform_test_support.h"
 
 namespace tfprod {
@@ -14,17 +15,8 @@ namespace {
 
 using namespace tfprod::test;
 
-std::string dims(const Shape& s) {
-  std::string out;
-  for (int64_t d : s) out += " dim { size: " + std::to_string(d) + " }";
-  return out;
-}
 std::string shape_text(const Shape& s) { return "tensor_shape {" + dims(s) + " }"; }
 
-std::string placeholder(const std::string& name, const Shape& s) {
-  return "node { name: '" + name + "' op: 'Placeholder' attr { key: 'dtype' value { type: DT_FLOAT } } " +
-         "attr { key: 'shape' value { shape {" + dims(s) + " } } } }\n";
-}
 
 // A float Const with deterministic values around `base` (never zero, so
 // variances stay positive when base > 0).
@@ -37,12 +29,6 @@ std::string constant(const std::string& name, const Shape& s, float base = 0.f, 
          "attr { key: 'value' value { tensor { dtype: DT_FLOAT " + shape_text(s) + vals + " } } } }\n";
 }
 
-std::string node(const std::string& name, const std::string& op, const std::vector<std::string>& inputs,
-                 const std::string& attrs = "attr { key: 'T' value { type: DT_FLOAT } }") {
-  std::string out = "node { name: '" + name + "' op: '" + op + "'";
-  for (const auto& i : inputs) out += " input: '" + i + "'";
-  return out + " " + attrs + " }\n";
-}
 
 std::string conv_attrs(const std::string& format = "NHWC") {
   return "attr { key: 'T' value { type: DT_FLOAT } } attr { key: 'padding' value { s: 'SAME' } } "
@@ -61,11 +47,6 @@ std::string bn_params(int64_t c) {
          constant("var", {c}, 1.5f, 1.0f);
 }
 
-int count_op(const Graph& g, const std::string& op) {
-  int n = 0;
-  for (const Node* x : g.nodes()) n += x->op == op;
-  return n;
-}
 
 void check_numbers(const Graph& before, const Graph& after, const std::vector<std::string>& outputs) {
   expect_same_outputs(before, after, outputs, random_feeds(before, outputs));
@@ -74,7 +55,7 @@ void check_numbers(const Graph& before, const Graph& after, const std::vector<st
 // ---- fold_old_batch_norms ----
 
 TEST(TransformBn, OldFoldsFusedBatchNormIntoConv2D) {
-  Graph g = parse_graph(placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) + bn_params(4) +
+  Graph g = parse_graph(shaped_placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) + bn_params(4) +
                         node("conv", "Conv2D", {"x", "w"}, conv_attrs()) +
                         node("bn", "FusedBatchNorm", {"conv", "gamma", "beta", "mean", "var"}, bn_attrs()) +
                         node("out", "Relu", {"bn"}));
@@ -92,7 +73,7 @@ TEST(TransformBn, OldFoldsFusedBatchNormIntoConv2D) {
 TEST(TransformBn, OldFoldsV3InNchwAndV2) {
   for (const char* op : {"FusedBatchNormV3", "FusedBatchNormV2"}) {
     SCOPED_TRACE(op);
-    Graph g = parse_graph(placeholder("x", {2, 3, 6, 5}) + constant("w", {3, 3, 3, 4}) + bn_params(4) +
+    Graph g = parse_graph(shaped_placeholder("x", {2, 3, 6, 5}) + constant("w", {3, 3, 3, 4}) + bn_params(4) +
                           node("conv", "Conv2D", {"x", "w"}, conv_attrs("NCHW")) +
                           node("bn", op, {"conv", "gamma", "beta", "mean", "var"}, bn_attrs(false, "NCHW")));
     Graph after = apply_transforms(g, "fold_old_batch_norms", {"x"}, {"bn"});
@@ -113,7 +94,7 @@ TEST(TransformBn, OldFoldsGlobalNormalizationAfterDepthwise) {
     std::string dw = "attr { key: 'T' value { type: DT_FLOAT } } attr { key: 'padding' value { s: 'VALID' } } "
                      "attr { key: 'strides' value { list { i: 1 i: 1 i: 1 i: 1 } } }";
     // 3 input channels, multiplier 2: 6 output channels, channel = c*2 + k.
-    Graph g = parse_graph(placeholder("x", {1, 5, 4, 3}) + constant("w", {2, 2, 3, 2}) + bn_params(6) +
+    Graph g = parse_graph(shaped_placeholder("x", {1, 5, 4, 3}) + constant("w", {2, 2, 3, 2}) + bn_params(6) +
                           node("dw", "DepthwiseConv2dNative", {"x", "w"}, dw) +
                           node("bn", "BatchNormWithGlobalNormalization", {"dw", "mean", "var", "beta", "gamma"}, attrs));
     Graph after = apply_transforms(g, "fold_old_batch_norms", {"x"}, {"bn"});
@@ -130,20 +111,20 @@ TEST(TransformBn, OldLeavesUnfoldableMatchesUntouched) {
     const char* what;
     std::string graph;
   } cases[] = {
-      {"weights not Const", placeholder("x", {1, 5, 5, 2}) + constant("w0", {3, 3, 2, 4}) +
+      {"weights not Const", shaped_placeholder("x", {1, 5, 5, 2}) + constant("w0", {3, 3, 2, 4}) +
                                 node("w", "Identity", {"w0"}) + node("conv", "Conv2D", {"x", "w"}, conv_attrs()) + bn +
                                 tail},
-      {"training mode", placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
+      {"training mode", shaped_placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
                             node("conv", "Conv2D", {"x", "w"}, conv_attrs()) +
                             node("bn", "FusedBatchNorm", {"conv", "gamma", "beta", "mean", "var"}, bn_attrs(true)) +
                             tail},
-      {"conv read elsewhere", placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
+      {"conv read elsewhere", shaped_placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
                                   node("conv", "Conv2D", {"x", "w"}, conv_attrs()) + bn + tail +
                                   node("side", "Relu", {"conv"})},
-      {"statistics output read", placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
+      {"statistics output read", shaped_placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
                                      node("conv", "Conv2D", {"x", "w"}, conv_attrs()) + bn + tail +
                                      node("side", "Neg", {"bn:1"})},
-      {"formats differ", placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
+      {"formats differ", shaped_placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
                              node("conv", "Conv2D", {"x", "w"}, conv_attrs()) +
                              node("bn", "FusedBatchNorm", {"conv", "gamma", "beta", "mean", "var"},
                                   bn_attrs(false, "NCHW")) +
@@ -158,7 +139,7 @@ TEST(TransformBn, OldLeavesUnfoldableMatchesUntouched) {
 }
 
 TEST(TransformBn, OldCopiesSharedWeights) {
-  Graph g = parse_graph(placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) + bn_params(4) +
+  Graph g = parse_graph(shaped_placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) + bn_params(4) +
                         node("conv", "Conv2D", {"x", "w"}, conv_attrs()) +
                         node("conv2", "Conv2D", {"x", "w"}, conv_attrs()) +
                         node("bn", "FusedBatchNorm", {"conv", "gamma", "beta", "mean", "var"}, bn_attrs()) +
@@ -172,7 +153,7 @@ TEST(TransformBn, OldCopiesSharedWeights) {
 // ---- fold_batch_norms ----
 
 TEST(TransformBn, FoldsMulIntoConv2DWeights) {
-  Graph g = parse_graph(placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) + constant("c", {4}, 1.f) +
+  Graph g = parse_graph(shaped_placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) + constant("c", {4}, 1.f) +
                         node("conv", "Conv2D", {"x", "w"}, conv_attrs()) + node("mul", "Mul", {"conv", "c"}) +
                         node("out", "Relu", {"mul"}));
   Graph after = apply_transforms(g, "fold_batch_norms", {"x"}, {"out"});
@@ -188,7 +169,7 @@ TEST(TransformBn, FoldsMulAfterBiasIntoWeightsAndBias) {
   // conv -> BiasAdd -> Mul(c on the left); conv -> Add(const) -> Mul becomes a BiasAdd.
   for (const char* add : {"BiasAdd", "Add", "AddV2"}) {
     SCOPED_TRACE(add);
-    Graph g = parse_graph(placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) + constant("b", {4}, 0.3f) +
+    Graph g = parse_graph(shaped_placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) + constant("b", {4}, 0.3f) +
                           constant("c", {1, 1, 1, 4}, 1.f) + node("conv", "Conv2D", {"x", "w"}, conv_attrs()) +
                           node("bias", add, {"conv", "b"}) + node("mul", "Mul", {"c", "bias"}));
     Graph after = apply_transforms(g, "fold_batch_norms", {"x"}, {"mul"});
@@ -210,13 +191,13 @@ TEST(TransformBn, FoldsMulAfterMatMulDepthwiseAndNchw) {
     const char* what;
     std::string graph;
   } cases[] = {
-      {"MatMul transpose_b", placeholder("x", {3, 4}) + constant("w", {5, 4}) + constant("c", {5}, 1.f) +
+      {"MatMul transpose_b", shaped_placeholder("x", {3, 4}) + constant("w", {5, 4}) + constant("c", {5}, 1.f) +
                                  node("conv", "MatMul", {"x", "w"}, mm) + node("mul", "Mul", {"conv", "c"})},
-      {"depthwise", placeholder("x", {1, 4, 4, 3}) + constant("w", {2, 2, 3, 2}) + constant("c", {6}, 1.f) +
+      {"depthwise", shaped_placeholder("x", {1, 4, 4, 3}) + constant("w", {2, 2, 3, 2}) + constant("c", {6}, 1.f) +
                         node("conv", "DepthwiseConv2dNative", {"x", "w"}, dw) + node("mul", "Mul", {"conv", "c"})},
-      {"NCHW", placeholder("x", {1, 2, 5, 5}) + constant("w", {3, 3, 2, 4}) + constant("c", {4, 1, 1}, 1.f) +
+      {"NCHW", shaped_placeholder("x", {1, 2, 5, 5}) + constant("w", {3, 3, 2, 4}) + constant("c", {4, 1, 1}, 1.f) +
                    node("conv", "Conv2D", {"x", "w"}, conv_attrs("NCHW")) + node("mul", "Mul", {"conv", "c"})},
-      {"scalar", placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) + constant("c", {}, 1.5f) +
+      {"scalar", shaped_placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) + constant("c", {}, 1.5f) +
                      node("conv", "Conv2D", {"x", "w"}, conv_attrs()) + node("mul", "Mul", {"conv", "c"})},
   };
   for (const auto& c : cases) {
@@ -234,15 +215,15 @@ TEST(TransformBn, FoldLeavesNonChannelMulsUntouched) {
     const char* what;
     std::string graph;
   } cases[] = {
-      {"varies along width", placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
+      {"varies along width", shaped_placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
                                  constant("c", {5, 4}, 1.f) + node("conv", "Conv2D", {"x", "w"}, conv_attrs()) +
                                  node("mul", "Mul", {"conv", "c"})},
-      {"[C] on NCHW", placeholder("x", {1, 2, 5, 4}) + constant("w", {3, 3, 2, 4}) + constant("c", {4}, 1.f) +
+      {"[C] on NCHW", shaped_placeholder("x", {1, 2, 5, 4}) + constant("w", {3, 3, 2, 4}) + constant("c", {4}, 1.f) +
                           node("conv", "Conv2D", {"x", "w"}, conv_attrs("NCHW")) + node("mul", "Mul", {"conv", "c"})},
-      {"weights not Const", placeholder("x", {1, 5, 5, 2}) + placeholder("w", {3, 3, 2, 4}) +
+      {"weights not Const", shaped_placeholder("x", {1, 5, 5, 2}) + shaped_placeholder("w", {3, 3, 2, 4}) +
                                 constant("c", {4}, 1.f) + node("conv", "Conv2D", {"x", "w"}, conv_attrs()) +
                                 node("mul", "Mul", {"conv", "c"})},
-      {"conv read elsewhere", placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
+      {"conv read elsewhere", shaped_placeholder("x", {1, 5, 5, 2}) + constant("w", {3, 3, 2, 4}) +
                                   constant("c", {4}, 1.f) + node("conv", "Conv2D", {"x", "w"}, conv_attrs()) +
                                   node("mul", "Mul", {"conv", "c"}) + node("side", "Relu", {"conv"})},
   };

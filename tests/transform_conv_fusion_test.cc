@@ -8,6 +8,7 @@
 #include "test_support.h"
 #include "tfprod/model_source.h"
 #include "tfprod/npy.h"
+#include "graph_text_support.h"
 #include "transform_test_support.h"
 
 namespace tfprod {
@@ -15,16 +16,7 @@ namespace {
 
 using namespace tfprod::test;
 
-std::string dims(const Shape& s) {
-  std::string out;
-  for (int64_t d : s) out += " dim { size: " + std::to_string(d) + " }";
-  return out;
-}
 
-std::string placeholder(const std::string& name, const Shape& s) {
-  return "node { name: '" + name + "' op: 'Placeholder' attr { key: 'dtype' value { type: DT_FLOAT } } " +
-         "attr { key: 'shape' value { shape {" + dims(s) + " } } } }\n";
-}
 
 std::string floats(const std::string& name, const Shape& s) {
   std::string vals;
@@ -44,12 +36,6 @@ std::string ints(const std::string& name, const Shape& s, const std::vector<int>
 
 const std::string kT = "attr { key: 'T' value { type: DT_FLOAT } }";
 
-std::string node(const std::string& name, const std::string& op, const std::vector<std::string>& inputs,
-                 const std::string& attrs = kT) {
-  std::string out = "node { name: '" + name + "' op: '" + op + "'";
-  for (const auto& i : inputs) out += " input: '" + i + "'";
-  return out + " " + attrs + " }\n";
-}
 
 std::string conv_attrs(const std::string& padding = "VALID", int stride = 1) {
   const std::string s = std::to_string(stride);
@@ -64,11 +50,6 @@ std::string b_attr(const std::string& key, bool v) {
   return std::string(" attr { key: '") + key + "' value { b: " + (v ? "true" : "false") + " } }";
 }
 
-int count_op(const Graph& g, const std::string& op) {
-  int n = 0;
-  for (const Node* x : g.nodes()) n += x->op == op;
-  return n;
-}
 
 void check_numbers(const Graph& before, const Graph& after, const std::vector<std::string>& outputs) {
   expect_same_outputs(before, after, outputs, random_feeds(before, outputs));
@@ -83,7 +64,7 @@ std::string atrous(int64_t h, int64_t w, const std::vector<int>& pads, const std
   const std::string attrs = conv_op == "Conv2D" ? conv_attrs(inner_padding)
                                                 : kT + s_attr("padding", inner_padding) +
                                                       " attr { key: 'strides' value { list { i: 1 i: 1 i: 1 i: 1 } } }";
-  return placeholder("x", {1, h, w, 2}) + floats("w", {3, 3, 2, 3}) + ints("block", {2}, {2, 2}) +
+  return shaped_placeholder("x", {1, h, w, 2}) + floats("w", {3, 3, 2, 3}) + ints("block", {2}, {2, 2}) +
          ints("pads", {2, 2}, pads) + ints("crops", {2, 2}, crops) +
          node("stb", "SpaceToBatchND", {"x", "block", "pads"}) + node("conv", conv_op, {"stb", "w"}, attrs) +
          node("bts", "BatchToSpaceND", {"conv", "block", "crops"}) + node("out", "Relu", {"bts"});
@@ -135,7 +116,7 @@ TEST(TransformConvFusion, AtrousLeftAloneWhenCropsExceedPadding) {
 // ---- fuse_pad_and_conv ----
 
 std::string pad_conv(const std::string& mode, const std::string& padding, int stride) {
-  return placeholder("x", {1, 6, 7, 2}) + ints("pads", {4, 2}, {0, 0, 1, 2, 2, 1, 0, 0}) + floats("w", {3, 3, 2, 3}) +
+  return shaped_placeholder("x", {1, 6, 7, 2}) + ints("pads", {4, 2}, {0, 0, 1, 2, 2, 1, 0, 0}) + floats("w", {3, 3, 2, 3}) +
          node("pad", "MirrorPad", {"x", "pads"}, kT + s_attr("mode", mode)) +
          node("conv", "Conv2D", {"pad", "w"}, conv_attrs(padding, stride)) + node("out", "Relu", {"conv"});
 }
@@ -168,7 +149,7 @@ TEST(TransformConvFusion, PadReadElsewhereIsNotFused) {
 // ---- fuse_resize_and_conv / fuse_resize_pad_and_conv ----
 
 std::string resize_conv(bool align, bool half_pixel, bool with_pad) {
-  std::string g = placeholder("x", {1, 4, 5, 2}) + ints("size", {2}, {7, 9}) + floats("w", {3, 3, 2, 3}) +
+  std::string g = shaped_placeholder("x", {1, 4, 5, 2}) + ints("size", {2}, {7, 9}) + floats("w", {3, 3, 2, 3}) +
                   node("resize", "ResizeBilinear", {"x", "size"},
                        kT + b_attr("align_corners", align) + b_attr("half_pixel_centers", half_pixel));
   if (with_pad)
@@ -223,7 +204,7 @@ TEST(TransformConvFusion, HalfPixelResizeIsNotFused) {
 // ---- backport_concatv2 ----
 
 TEST(TransformConvFusion, BackportsConcatV2) {
-  Graph g = parse_graph(placeholder("a", {2, 3}) + placeholder("b", {2, 4}) + ints("axis", {}, {1}) +
+  Graph g = parse_graph(shaped_placeholder("a", {2, 3}) + shaped_placeholder("b", {2, 4}) + ints("axis", {}, {1}) +
                         node("cat", "ConcatV2", {"a", "b", "axis"},
                              kT + " attr { key: 'N' value { i: 2 } } attr { key: 'Tidx' value { type: DT_INT32 } }"));
   Graph after = apply_transforms(g, "backport_concatv2", {"a", "b"}, {"cat"});

@@ -19,12 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The DOT id of the box whose label starts with `name` (a line of its own).
 std::string box_id(const std::string& dot, const std::string& quoted_name) {

@@ -26,14 +26,54 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
 };
 
+// A consumer of a node's output: `node` reads it as data input `input_index`,
+// or as a control input when input_index is -1.
+struct Use {
+  Node* node = nullptr;
+  int input_index = -1;
+  bool operator==(const Use&) const = default;
+};
+
+// A node's input edges, read-only to everyone but Graph: every write goes
+// through Graph (set_input, add_input, ...) so the producers' use lists stay
+// current. Reads look like a const std::vector (and convert to one).
+template <class T>
+class EdgeList {
+ public:
+  using value_type = T;
+  using const_iterator = typename std::vector<T>::const_iterator;
+  using iterator = const_iterator;
+
+  EdgeList() = default;
+  const_iterator begin() const { return items_.begin(); }
+  const_iterator end() const { return items_.end(); }
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  const T& operator[](std::size_t i) const { return items_[i]; }
+  const T& front() const { return items_.front(); }
+  const T& back() const { return items_.back(); }
+  const std::vector<T>& vector() const { return items_; }
+  operator const std::vector<T>&() const { return items_; }
+
+ private:
+  friend class Graph;
+  EdgeList(const EdgeList&) = default;
+  EdgeList& operator=(const EdgeList&) = default;
+  std::vector<T> items_;
+};
+
 class Node {
  public:
   const std::string& name() const { return name_; }
 
   std::string op;
   std::string device;
-  std::vector<Endpoint> inputs;       // data inputs, in order
-  std::vector<Node*> control_inputs;  // "^node" inputs, in order
+  EdgeList<Endpoint> inputs;       // data inputs, in order (write through Graph)
+  EdgeList<Node*> control_inputs;  // "^node" inputs, in order (write through Graph)
+
+  // Who reads this node (data and control), kept current by Graph: one entry
+  // per edge, in the order the edges were made.
+  const std::vector<Use>& uses() const { return uses_; }
 
   using Attrs = google::protobuf::RepeatedPtrField<tensorflow::AttrEntry>;
 
@@ -64,13 +104,7 @@ class Node {
   Attrs& own_attrs();  // detaches shared storage
   std::shared_ptr<Attrs> attrs_ = std::make_shared<Attrs>();
   tensorflow::NodeDef rest_;
-};
-
-// A consumer of a node's output: `node` reads it as data input `input_index`,
-// or as a control input when input_index is -1.
-struct Use {
-  Node* node = nullptr;
-  int input_index = -1;
+  std::vector<Use> uses_;
 };
 
 class Graph {
@@ -103,7 +137,21 @@ class Graph {
   // unchanged) if a kept node still reads one of them.
   void remove_nodes(const std::function<bool(const Node&)>& remove);
 
-  // Consumers of every node.
+  // Edge writes. Each keeps the producers' use lists (Node::uses) current.
+  void set_input(Node& node, std::size_t i, Endpoint producer);
+  void add_input(Node& node, Endpoint producer);
+  void insert_input(Node& node, std::size_t i, Endpoint producer);
+  void remove_input(Node& node, std::size_t i);  // later inputs move down one
+  void set_inputs(Node& node, std::vector<Endpoint> inputs);
+  void add_control_input(Node& node, Node* producer);     // appends, even when present
+  bool remove_control_input(Node& node, Node* producer);  // every edge from producer
+  void set_control_inputs(Node& node, std::vector<Node*> producers);
+  void clear_inputs(Node& node);  // data and control
+
+  // Consumers of `node` (same as node.uses()).
+  const std::vector<Use>& uses_of(const Node& node) const { return node.uses_; }
+  // Consumers of every node, consumers in graph order (a fresh map: prefer
+  // uses_of in passes).
   std::unordered_map<const Node*, std::vector<Use>> uses() const;
 
   // Producers before consumers, ties in graph order. Back edges of while
@@ -117,6 +165,8 @@ class Graph {
 
  private:
   static void export_node(const Node& node, tensorflow::NodeDef* def);
+  static void unlink_use(Node* producer, Use use);
+  static void relink_use(Node* producer, Use from, Use to);
   std::string source_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::unordered_map<std::string, Node*> by_name_;

@@ -44,9 +44,11 @@ struct PassSpec {
   std::string name;
   std::string summary;
   std::vector<OptionSpec> options;
-  std::function<void(Graph&, const PassOptions&, PassContext&)> run;
-  // Run again until the graph stops changing (at most kMaxIterations times;
-  // not converging is a warning). Passes never loop themselves.
+  // Returns whether it changed the graph (or the context): honestly, since
+  // fixed points are driven by it.
+  std::function<bool(Graph&, const PassOptions&, PassContext&)> run;
+  // Run again while it reports a change (at most kMaxIterations times; not
+  // converging is a warning). Passes never loop themselves.
   bool fixed_point = false;
 };
 

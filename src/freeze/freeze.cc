@@ -143,10 +143,9 @@ Tensor read_value(const VariableKey& key, const CheckpointReader& ckpt) {
 }
 
 // Turns a variable node into a Const (TF's freeze keeps name and device only).
-tensorflow::TensorProto& become_const(Node& node, DataType dtype) {
+tensorflow::TensorProto& become_const(Graph& graph, Node& node, DataType dtype) {
   node.op = "Const";
-  node.inputs.clear();
-  node.control_inputs.clear();
+  graph.clear_inputs(node);
   node.attrs().Clear();
   node.rest().Clear();
   node.set_attr("dtype").set_type(dtype);
@@ -228,7 +227,7 @@ Graph freeze(Graph graph, const CheckpointReader& ckpt, const FreezeOptions& opt
     std::optional<StoredBytes> stored;
     if (options.stream_threshold > 0 && !key.full_shape) stored = ckpt.stored_bytes(key.key);
     if (stored && stored->size >= options.stream_threshold) {
-      auto& tensor = become_const(*n, dtype);
+      auto& tensor = become_const(graph, *n, dtype);
       tensor.set_dtype(dtype);
       shape_to_proto(shape, tensor.mutable_tensor_shape());
       r.bytes_frozen += stored->size;
@@ -236,7 +235,7 @@ Graph freeze(Graph graph, const CheckpointReader& ckpt, const FreezeOptions& opt
     } else {
       Tensor value = read_value(key, ckpt);
       r.bytes_frozen += value.data.size();
-      tensor_to_proto(std::move(value), &become_const(*n, dtype));
+      tensor_to_proto(std::move(value), &become_const(graph, *n, dtype));
     }
     r.frozen.push_back(n->name());
     if (options.progress) {

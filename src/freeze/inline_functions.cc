@@ -192,7 +192,7 @@ struct Inliner {
   void wire_nodes(Body& body, Node* call) {
     if (!call->control_inputs.empty()) {
       body.input_control = &graph.add_node(body.prefix + "input_control_node", "NoOp");
-      body.input_control->control_inputs = call->control_inputs;
+      graph.set_control_inputs(*body.input_control, call->control_inputs);
       body.input_control->device = call->device;
     }
     for (auto& [n, def] : body.added) {
@@ -200,16 +200,16 @@ struct Inliner {
       for (const auto& in : def->input()) {
         if (!in.empty() && in[0] == '^') {
           Endpoint e = body.resolve(in.substr(1));
-          n->control_inputs.push_back(e.node);
+          graph.add_control_input(*n, e.node);
           reads_body |= body.nodes.count(in.substr(1)) > 0;
         } else {
           Endpoint e = body.resolve(in);
-          n->inputs.push_back(e);
+          graph.add_input(*n, e);
           reads_body |= e.node->name().rfind(body.prefix, 0) == 0 &&
                         body.nodes.count(e.node->name().substr(body.prefix.size()));
         }
       }
-      if (body.input_control && !reads_body) n->control_inputs.push_back(body.input_control);
+      if (body.input_control && !reads_body) graph.add_control_input(*n, body.input_control);
     }
   }
 
@@ -237,11 +237,11 @@ struct Inliner {
           control_consumers = true;
           continue;
         }
-        Endpoint& e = u.node->inputs[u.input_index];
+        const Endpoint e = u.node->inputs[u.input_index];
         if (e.index >= static_cast<int>(rets.size()))
           fail("{}: '{}' reads output {} of '{}', whose function returns {}", graph.source(), u.node->name(), e.index,
                call->name(), rets.size());
-        e = rets[e.index];
+        graph.set_input(*u.node, u.input_index, rets[e.index]);
       }
     return control_consumers;
   }
@@ -254,15 +254,15 @@ struct Inliner {
     call->op = "IdentityN";
     call->attrs().Clear();
     if (tout) call->set_attr("T") = std::move(*tout);
-    call->inputs = std::move(rets);
-    call->control_inputs.clear();
+    graph.set_inputs(*call, std::move(rets));
+    graph.set_control_inputs(*call, {});
     for (const auto& r : fn.control_ret()) {
       auto it = body.nodes.find(r.value());
       if (it == body.nodes.end()) fail("{}: control_ret '{}' names no node", body.where, r.value());
-      call->control_inputs.push_back(it->second);
+      graph.add_control_input(*call, it->second);
     }
     if (call->inputs.empty() && call->control_inputs.empty() && body.input_control)
-      call->control_inputs.push_back(body.input_control);
+      graph.add_control_input(*call, body.input_control);
   }
 
   // Inlines `fn` for `call`, whose data inputs from `first_arg` on are the

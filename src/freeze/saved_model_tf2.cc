@@ -138,7 +138,7 @@ void flatten_tf2_signature(ModelSource& src, const fs::path& dir, const std::str
     if (const auto* tout = producer->attr("Tout"); tout && ref.index < tout->list().type_size())
       dtype = tout->list().type(ref.index);
     Node& id = graph.add_node(free_name(graph, out.key()), "Identity");
-    id.inputs.push_back({producer, ref.index});
+    graph.add_input(id, {producer, ref.index});
     id.device = producer->device;
     if (dtype != tensorflow::DT_INVALID) id.set_attr("T").set_type(dtype);
     named.push_back(fmt::format("{} <- {}", id.name(), out.value().name()));
@@ -156,10 +156,11 @@ void flatten_tf2_signature(ModelSource& src, const fs::path& dir, const std::str
 
   std::size_t edges = 0;
   for (Node* n : graph.nodes()) {
-    auto& c = n->control_inputs;
+    std::vector<Node*> c = n->control_inputs;
     const std::size_t was = c.size();
-    c.erase(std::remove_if(c.begin(), c.end(), [](const Node* p) { return state_plumbing(*p); }), c.end());
+    std::erase_if(c, [](const Node* p) { return state_plumbing(*p); });
     edges += was - c.size();
+    if (c.size() != was) graph.set_control_inputs(*n, std::move(c));
   }
   const std::size_t updates = prune_to(graph, outputs);
   refuse_dynamic(graph, dir);

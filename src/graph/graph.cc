@@ -68,10 +68,13 @@ Graph Graph::clone() const {
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = *nodes_[i];
     Node& c = *g.nodes_[i];
-    c.inputs.reserve(n.inputs.size());
-    for (const Endpoint& in : n.inputs) c.inputs.push_back({copy_of.at(in.node), in.index});
-    c.control_inputs.reserve(n.control_inputs.size());
-    for (const Node* ctl : n.control_inputs) c.control_inputs.push_back(copy_of.at(ctl));
+    c.inputs.items_.reserve(n.inputs.size());
+    for (const Endpoint& in : n.inputs) c.inputs.items_.push_back({copy_of.at(in.node), in.index});
+    c.control_inputs.items_.reserve(n.control_inputs.size());
+    for (const Node* ctl : n.control_inputs) c.control_inputs.items_.push_back(copy_of.at(ctl));
+    // Use lists in the same order as the original's, so passes see the clone as they saw it.
+    c.uses_.reserve(n.uses_.size());
+    for (const Use& u : n.uses_) c.uses_.push_back({copy_of.at(u.node), u.input_index});
   }
   return g;
 }
@@ -109,6 +112,84 @@ void Graph::rename(Node& node, std::string new_name) {
   by_name_[node.name_] = &node;
 }
 
+void Graph::unlink_use(Node* producer, Use use) {
+  auto& uses = producer->uses_;
+  for (auto it = uses.begin(); it != uses.end(); ++it)
+    if (*it == use) {
+      uses.erase(it);
+      return;
+    }
+}
+
+void Graph::relink_use(Node* producer, Use from, Use to) {
+  for (Use& u : producer->uses_)
+    if (u == from) {
+      u = to;
+      return;
+    }
+}
+
+void Graph::set_input(Node& node, std::size_t i, Endpoint producer) {
+  Endpoint& slot = node.inputs.items_.at(i);
+  if (slot.node != producer.node) {
+    unlink_use(slot.node, {&node, static_cast<int>(i)});
+    producer.node->uses_.push_back({&node, static_cast<int>(i)});
+  }
+  slot = producer;
+}
+
+void Graph::add_input(Node& node, Endpoint producer) {
+  producer.node->uses_.push_back({&node, static_cast<int>(node.inputs.size())});
+  node.inputs.items_.push_back(producer);
+}
+
+void Graph::insert_input(Node& node, std::size_t i, Endpoint producer) {
+  auto& items = node.inputs.items_;
+  if (i > items.size()) fail("{}: node '{}': no input slot {}", source_, node.name(), i);
+  for (std::size_t j = items.size(); j-- > i;)
+    relink_use(items[j].node, {&node, static_cast<int>(j)}, {&node, static_cast<int>(j + 1)});
+  items.insert(items.begin() + static_cast<std::ptrdiff_t>(i), producer);
+  producer.node->uses_.push_back({&node, static_cast<int>(i)});
+}
+
+void Graph::remove_input(Node& node, std::size_t i) {
+  auto& items = node.inputs.items_;
+  unlink_use(items.at(i).node, {&node, static_cast<int>(i)});
+  for (std::size_t j = i + 1; j < items.size(); ++j)
+    relink_use(items[j].node, {&node, static_cast<int>(j)}, {&node, static_cast<int>(j - 1)});
+  items.erase(items.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+void Graph::set_inputs(Node& node, std::vector<Endpoint> inputs) {
+  auto& items = node.inputs.items_;
+  for (std::size_t j = 0; j < items.size(); ++j) unlink_use(items[j].node, {&node, static_cast<int>(j)});
+  items = std::move(inputs);
+  for (std::size_t j = 0; j < items.size(); ++j) items[j].node->uses_.push_back({&node, static_cast<int>(j)});
+}
+
+void Graph::add_control_input(Node& node, Node* producer) {
+  producer->uses_.push_back({&node, -1});
+  node.control_inputs.items_.push_back(producer);
+}
+
+bool Graph::remove_control_input(Node& node, Node* producer) {
+  auto& items = node.control_inputs.items_;
+  std::size_t removed = std::erase(items, producer);
+  for (std::size_t k = 0; k < removed; ++k) unlink_use(producer, {&node, -1});
+  return removed > 0;
+}
+
+void Graph::set_control_inputs(Node& node, std::vector<Node*> producers) {
+  for (Node* p : node.control_inputs.items_) unlink_use(p, {&node, -1});
+  node.control_inputs.items_ = std::move(producers);
+  for (Node* p : node.control_inputs.items_) p->uses_.push_back({&node, -1});
+}
+
+void Graph::clear_inputs(Node& node) {
+  set_inputs(node, {});
+  set_control_inputs(node, {});
+}
+
 void Graph::remove_nodes(const std::function<bool(const Node&)>& remove) {
   std::unordered_set<const Node*> doomed;
   for (const auto& n : nodes_)
@@ -123,6 +204,15 @@ void Graph::remove_nodes(const std::function<bool(const Node&)>& remove) {
       if (doomed.count(c))
         fail("{}: cannot remove '{}': node '{}' still depends on it", source_, c->name(), n->name());
   }
+  // Drop the removed nodes' edges from the use lists of the producers that stay.
+  std::unordered_set<Node*> producers;
+  for (const Node* d : doomed) {
+    for (const auto& in : d->inputs)
+      if (!doomed.count(in.node)) producers.insert(in.node);
+    for (Node* c : d->control_inputs)
+      if (!doomed.count(c)) producers.insert(c);
+  }
+  for (Node* p : producers) std::erase_if(p->uses_, [&](const Use& u) { return doomed.count(u.node) > 0; });
   for (const Node* d : doomed) by_name_.erase(d->name());
   std::erase_if(nodes_, [&](const std::unique_ptr<Node>& n) { return doomed.count(n.get()) > 0; });
 }

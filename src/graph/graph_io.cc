@@ -44,9 +44,9 @@ Graph Graph::from_graphdef(tensorflow::GraphDef def, const std::string& source) 
       if (!producer)
         fail("{}: node '{}': input '{}' names no node in the graph", source, node.name(), ref.str());
       if (ref.control)
-        node.control_inputs.push_back(producer);
+        g.add_control_input(node, producer);
       else
-        node.inputs.push_back({producer, ref.index});
+        g.add_input(node, {producer, ref.index});
     }
   }
   return g;

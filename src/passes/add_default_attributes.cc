@@ -90,7 +90,8 @@ const std::map<std::string, Defaults>& table() {
   return t;
 }
 
-void run(Graph& graph, const PassOptions&, PassContext&) {
+bool run(Graph& graph, const PassOptions&, PassContext&) {
+  bool changed = false;
   for (Node* n : graph.nodes()) {
     auto it = table().find(n->op);
     if (it == table().end()) continue;
@@ -100,8 +101,10 @@ void run(Graph& graph, const PassOptions&, PassContext&) {
       if (!google::protobuf::TextFormat::ParseFromString(text, &value))
         fail("bad default for {}.{}: {}", n->op, name, text);
       n->set_attr(name) = std::move(value);
+      changed = true;
     }
   }
+  return changed;
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  bool changed = false;
   for (Node* n : graph.nodes()) {
     if (n->op != "ConcatV2" || n->inputs.empty()) continue;
     if (const auto* t = n->attr("Tidx"); t && t->type() != tensorflow::DT_INT32) {
@@ -22,12 +23,14 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
       continue;
     }
     Endpoint axis = n->inputs.back();
-    n->inputs.pop_back();
-    n->inputs.insert(n->inputs.begin(), axis);
+    graph.remove_input(*n, n->inputs.size() - 1);
+    graph.insert_input(*n, 0, axis);
     n->op = "Concat";
     n->remove_attr("Tidx");
     n->set_attr("N").set_i(static_cast<int64_t>(n->inputs.size()) - 1);
+    changed = true;
   }
+  return changed;
 }
 
 }  // namespace

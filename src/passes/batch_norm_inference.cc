@@ -61,12 +61,10 @@ std::vector<std::string> prefixes(const Node& bn) {
   return out;
 }
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  std::unordered_set<const Node*> named;
-  for (const auto& s : context.inputs) named.insert(graph.find(TensorRef::parse(s).node));
-  for (const auto& s : context.outputs) named.insert(graph.find(TensorRef::parse(s).node));
-
-  std::vector<const Node*> replaced;
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  std::vector<Node*> replaced;
+  bool changed = false;
   for (Node* n : graph.nodes()) {
     if (n->op != "FusedBatchNorm" && n->op != "FusedBatchNormV2" && n->op != "FusedBatchNormV3") continue;
     const auto* training = n->attr("is_training");
@@ -86,27 +84,16 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
             n->name(), fmt::join(prefixes(*n), "', '"));
       replaced.push_back(n->inputs[3].node);
       replaced.push_back(n->inputs[4].node);
-      n->inputs[3] = {mean, 0};
-      n->inputs[4] = {variance, 0};
+      graph.set_input(*n, 3, {mean, 0});
+      graph.set_input(*n, 4, {variance, 0});
     }
     n->set_attr("is_training").set_b(false);
     n->remove_attr("exponential_avg_factor");
+    changed = true;
   }
-
   // The empty placeholders' Consts (or batch statistics) nothing reads now.
-  auto uses = graph.uses();
-  std::unordered_set<const Node*> removed;
-  while (!replaced.empty()) {
-    const Node* p = replaced.back();
-    replaced.pop_back();
-    if (removed.count(p) || named.count(p)) continue;
-    const auto& us = uses[p];
-    if (!std::all_of(us.begin(), us.end(), [&](const Use& u) { return removed.count(u.node); })) continue;
-    removed.insert(p);
-    for (const auto& in : p->inputs) replaced.push_back(in.node);
-    replaced.insert(replaced.end(), p->control_inputs.begin(), p->control_inputs.end());
-  }
-  graph.remove_nodes([&](const Node& n) { return removed.count(&n) > 0; });
+  erase_dead(graph, replaced, io.protected_names());
+  return changed;
 }
 
 }  // namespace

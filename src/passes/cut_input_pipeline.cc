@@ -34,13 +34,16 @@ using NodeSet = std::unordered_set<const Node*>;
 
 bool cut_point(const std::string& op) { return is_pipeline_cut_point(op); }
 
-void run(Graph& graph, const PassOptions& options, PassContext& context) {
+bool run(Graph& graph, const PassOptions& options, PassContext& context) {
   if (!context.inputs.empty()) fail("the inputs are given: strip_unused_nodes cuts there");
   std::vector<std::string> outputs = context.outputs.empty() ? candidate_outputs(graph) : context.outputs;
+  const IoRefs io({}, outputs);
+  const std::vector<TensorRef>& out_refs = io.outputs();
   NodeSet keep_named;
   std::vector<const Node*> stack;
-  for (const auto& o : outputs) {
-    const Node* n = graph.find(TensorRef::parse(o).node);
+  for (std::size_t i = 0; i < out_refs.size(); ++i) {
+    const std::string& o = outputs[i];
+    const Node* n = graph.find(out_refs[i].node);
     if (!n) fail("output '{}' is not in the graph", o);
     keep_named.insert(n);
     stack.push_back(n);
@@ -81,9 +84,7 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
     ph.set_attr("dtype").set_type(options.has("type") ? options.get_dtype("type", tensorflow::DT_FLOAT)
                                                       : type.value_or(tensorflow::DT_FLOAT));
     if (shape || decl_shape) shape_to_proto(shape ? *shape : *decl_shape, ph.set_attr("shape").mutable_shape());
-    for (Node* n : graph.nodes())
-      for (auto& in : n->inputs)
-        if (in == e) in = {&ph, 0};
+    replace_all_uses(graph, e, {&ph, 0});
     pipeline.insert(e.node);
     placeholders.push_back(&ph);
   }
@@ -97,14 +98,13 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
 
   // What the outputs still need; the rest of the pipeline's reach goes.
   std::vector<const Node*> roots;
-  for (const auto& o : outputs) roots.push_back(graph.find(TensorRef::parse(o).node));
+  for (const auto& o : out_refs) roots.push_back(graph.find(o.node));
   auto needed_list = ancestors(roots);
   NodeSet needed(needed_list.begin(), needed_list.end());
   // Upstream of a cut point is all pipeline (queues, datasets, iterators, files).
   NodeSet removed;
   for (const Node* n : ancestors(std::vector<const Node*>(pipeline.begin(), pipeline.end())))
     if (!needed.count(n) && !keep_named.count(n)) removed.insert(n);
-  const auto uses = graph.uses();
   for (bool changed = true; changed;) {
     changed = false;
     for (const Node* n : graph.nodes()) {
@@ -113,13 +113,13 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
       bool down =
           std::any_of(n->inputs.begin(), n->inputs.end(), [&](const Endpoint& e) { return removed.count(e.node); }) ||
           std::any_of(n->control_inputs.begin(), n->control_inputs.end(), [&](Node* c) { return removed.count(c); });
-      const auto it = uses.find(n);  // what only the pipeline used
-      bool up = it != uses.end() && !it->second.empty() &&
-                std::all_of(it->second.begin(), it->second.end(), [&](const Use& u) { return removed.count(u.node); });
+      const auto& uses = n->uses();  // what only the pipeline used
+      bool up = !uses.empty() && std::all_of(uses.begin(), uses.end(), [&](const Use& u) { return removed.count(u.node); });
       if (down || up) changed = removed.insert(n).second || changed;
     }
   }
   graph.remove_nodes([&](const Node& n) { return removed.count(&n) > 0; });
+  return true;  // it always cuts (no pipeline is an error)
 }
 
 }  // namespace

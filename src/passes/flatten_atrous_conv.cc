@@ -54,14 +54,6 @@ bool all_ones(const Node* n, const char* key) {
   return true;
 }
 
-bool sole_reader(const std::unordered_map<const Node*, std::vector<Use>>& uses, const Node* n, const Node* reader) {
-  auto it = uses.find(n);
-  if (it == uses.end()) return false;
-  for (const auto& u : it->second)
-    if (u.node != reader) return false;
-  return true;
-}
-
 // Padding (before, after) per spatial dim, or nullopt when it does not fit.
 std::optional<std::array<int64_t, 4>> flat_padding(const Node* stb, const Node* conv, const Node* bts) {
   auto block = const_ints(stb->inputs[1].node), pads = const_ints(stb->inputs[2].node);
@@ -91,25 +83,31 @@ void set_ints(Node& n, const char* key, const std::vector<int64_t>& v) {
   for (int64_t x : v) list->add_i(x);
 }
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  std::unordered_set<std::string> keep;
-  for (const auto& o : context.outputs) keep.insert(std::string(node_of(o)));
+// BatchToSpaceND(Conv(SpaceToBatchND(x, block, pads), filter), block, crops).
+// The conv takes the BatchToSpaceND's name, so its own must be free to go
+// (kRemove: read by the BatchToSpaceND alone, not an output) though the node
+// stays.
+OpPattern atrous_pattern() {
+  using S = OpPattern::Status;
+  OpPattern stb{"stb", {"SpaceToBatchND"}, {{"x", {}}, {"block", {}}, {"pads", {}}}, S::kRemove, {}, 0};
+  OpPattern conv{"conv", {"Conv2D", "DepthwiseConv2dNative"}, {std::move(stb), {"filter", {}}}, S::kRemove, {}, 0};
+  return {"bts", {"BatchToSpaceND"}, {std::move(conv), {"block2", {}}, {"crops", {}}}};
+}
+
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  const OpPattern pattern = atrous_pattern();
   std::vector<std::string> names;
   for (const Node* n : graph.nodes())
     if (n->op == "BatchToSpaceND") names.push_back(n->name());
+  bool changed = false;
   for (const auto& name : names) {
     Node* bts = graph.find(name);
-    if (!bts || bts->inputs.size() != 3) continue;
-    Node* conv = bts->inputs[0].node;
-    if ((conv->op != "Conv2D" && conv->op != "DepthwiseConv2dNative") || conv->inputs.size() != 2) continue;
-    Node* stb = conv->inputs[0].node;
-    if (stb->op != "SpaceToBatchND" || stb->inputs.size() != 3 || conv->inputs[0].index != 0 ||
-        bts->inputs[0].index != 0)
-      continue;
-    const auto uses = graph.uses();
-    if (!sole_reader(uses, stb, conv) || !sole_reader(uses, conv, bts) || keep.count(stb->name()) ||
-        keep.count(conv->name()))
-      continue;
+    if (!bts) continue;
+    auto m = match_pattern(*bts, pattern, io.output_names());
+    if (!m) continue;
+    Node* conv = m->at("conv");
+    Node* stb = m->at("stb");
     if ((conv->attr("data_format") && conv->attr("data_format")->s() != "NHWC") || !all_ones(conv, "strides") ||
         !all_ones(conv, "dilations"))
       continue;
@@ -119,8 +117,8 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
                                  "or filter are not Consts that give a non-negative padding");
       continue;
     }
-    const int64_t bh = eval::element_as_int(tensor_from_proto(stb->inputs[1].node->attr("value")->tensor(), ""), 0);
-    const int64_t bw = eval::element_as_int(tensor_from_proto(stb->inputs[1].node->attr("value")->tensor(), ""), 1);
+    const auto block = *const_ints(stb->inputs[1].node);
+    const int64_t bh = block[0], bw = block[1];
     const Shape f = *const_shape(conv->inputs[1].node);
     std::string padding = "EXPLICIT";
     if (*pad == std::array<int64_t, 4>{}) padding = "VALID";
@@ -128,29 +126,22 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
     if (*pad == std::array<int64_t, 4>{th / 2, th - th / 2, tw / 2, tw - tw / 2}) padding = "SAME";
 
     std::vector<Node*> consts = {stb->inputs[1].node, stb->inputs[2].node, bts->inputs[1].node, bts->inputs[2].node};
-    conv->inputs[0] = stb->inputs[0];
-    for (Node* c : stb->control_inputs) conv->control_inputs.push_back(c);
-    for (Node* c : bts->control_inputs) conv->control_inputs.push_back(c);
+    graph.set_input(*conv, 0, stb->inputs[0]);
+    for (Node* c : stb->control_inputs) graph.add_control_input(*conv, c);
+    for (Node* c : bts->control_inputs) graph.add_control_input(*conv, c);
     conv->set_attr("padding").set_s(padding);
     set_ints(*conv, "dilations", {1, bh, bw, 1});
     if (padding == "EXPLICIT")
       set_ints(*conv, "explicit_paddings", {0, 0, (*pad)[0], (*pad)[1], (*pad)[2], (*pad)[3], 0, 0});
     else
       conv->remove_attr("explicit_paddings");
-    for (Node* r : graph.nodes()) {
-      for (auto& in : r->inputs)
-        if (in.node == bts) in = {conv, 0};
-      for (auto& c : r->control_inputs)
-        if (c == bts) c = conv;
-    }
+    replace_node_uses(graph, *bts, *conv);
     graph.remove_nodes([&](const Node& n) { return &n == bts || &n == stb; });
     graph.rename(*conv, name);
-    const auto after = graph.uses();
-    std::unordered_set<const Node*> drop;
-    for (Node* c : consts)
-      if (!after.count(c) && !keep.count(c->name())) drop.insert(c);
-    graph.remove_nodes([&](const Node& n) { return drop.count(&n) > 0; });
+    erase_dead(graph, consts, io.output_names());
+    changed = true;
   }
+  return changed;
 }
 
 }  // namespace

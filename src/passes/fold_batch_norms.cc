@@ -23,6 +23,7 @@
 #include <unordered_set>
 
 #include "eval/tensor_util.h"
+#include "passes/batch_norm_folding.h"
 #include "passes/passes.h"
 #include "tfprod/error.h"
 
@@ -30,53 +31,7 @@ namespace tfprod::passes {
 
 namespace {
 
-using Uses = std::unordered_map<const Node*, std::vector<Use>>;
-
-const std::vector<Use>& uses_of(const Uses& uses, const Node* n) {
-  static const std::vector<Use> none;
-  auto it = uses.find(n);
-  return it == uses.end() ? none : it->second;
-}
-
-bool only_reader(const Uses& uses, const Node* n, const Node* reader) {
-  for (const auto& u : uses_of(uses, n))
-    if (u.node != reader) return false;
-  return true;
-}
-
-// The value of a float Const, widened to double; nullopt otherwise.
-std::optional<Tensor> const_value(const Node* n) {
-  if (n->op != "Const" || !n->attr("value") || !n->attr("value")->has_tensor()) return std::nullopt;
-  Tensor t = tensor_from_proto(n->attr("value")->tensor(), n->name());
-  const DataType d = t.dtype;
-  if (d != tensorflow::DT_FLOAT && d != tensorflow::DT_HALF && d != tensorflow::DT_DOUBLE && d != tensorflow::DT_BFLOAT16)
-    return std::nullopt;
-  return eval::cast(t, tensorflow::DT_DOUBLE);
-}
-
-bool is_producer(const Node* n) {
-  return n->op == "Conv2D" || n->op == "DepthwiseConv2dNative" || n->op == "MatMul";
-}
-
 bool nchw(const Node* n) { return n->attr("data_format") && n->attr("data_format")->s() == "NCHW"; }
-
-std::string unique_name(const Graph& g, const std::string& base) {
-  std::string name = base;
-  for (int i = 1; g.find(name); ++i) name = base + "_" + std::to_string(i);
-  return name;
-}
-
-// Output channels of the conv's weights (0 when the shape does not fit),
-// and the divisor that turns a flat weight index into a channel.
-std::pair<int64_t, int64_t> weight_channels(const Node* conv, const Shape& s) {
-  if (conv->op == "Conv2D" && s.size() == 4) return {s[3], 1};
-  if (conv->op == "DepthwiseConv2dNative" && s.size() == 4) return {s[2] * s[3], 1};
-  if (conv->op == "MatMul" && s.size() == 2) {
-    if (conv->attr("transpose_b") && conv->attr("transpose_b")->b()) return {s[0], s[1]};
-    return {s[1], 1};
-  }
-  return {0, 1};
-}
 
 // A constant that varies along the conv output's channel axis only, as a
 // [n] vector; nullopt when it does not fit.
@@ -92,44 +47,20 @@ std::optional<std::vector<double>> per_channel(const Node* conv, const Tensor& c
   return std::vector<double>(v.begin(), v.end());
 }
 
-// Writes `value` (double) into a Const as `dtype`.
-void set_value(Node& n, Tensor value, DataType dtype) {
-  tensor_to_proto(eval::cast(value, dtype), n.set_attr("value").mutable_tensor());
-}
-
-// `target` for the Const `n` read by `reader` at input `i`: `n` itself when
-// nobody else reads it, else a new copy wired in its place.
-Node& writable_const(Graph& g, const Uses& uses, Node* reader, std::size_t i, const std::string& suffix) {
-  Node* n = reader->inputs[i].node;
-  if (uses_of(uses, n).size() == 1) return *n;
-  Node& copy = g.add_node(unique_name(g, n->name() + suffix), "Const");
-  copy.device = n->device;
-  copy.set_attr("dtype").set_type(n->attr("dtype") ? n->attr("dtype")->type() : tensorflow::DT_FLOAT);
-  reader->inputs[i] = {&copy, 0};
-  return copy;
-}
-
-Tensor vector_tensor(const std::vector<double>& v) {
-  Tensor t;
-  t.dtype = tensorflow::DT_DOUBLE;
-  t.shape = {static_cast<int64_t>(v.size())};
-  t.data.assign(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
-  return t;
-}
+DataType dtype_of(const Node& n) { return n.attr("dtype") ? n.attr("dtype")->type() : tensorflow::DT_FLOAT; }
 
 // Folds one Mul when it matches; true when the graph changed.
 bool fold(Graph& g, Node* mul, const std::unordered_set<std::string>& keep) {
   if (mul->inputs.size() != 2) return false;
-  const Uses uses = g.uses();
   for (int side = 0; side < 2; ++side) {
     const Endpoint y = mul->inputs[side];
     Node* scale_node = mul->inputs[1 - side].node;
-    auto c = const_value(scale_node);
-    if (!c || y.index != 0 || !only_reader(uses, y.node, mul)) continue;
+    auto c = float_const(scale_node);
+    if (!c || y.index != 0 || !only_read_by(*y.node, *mul)) continue;
     Node* bias = nullptr;
     Node* conv = y.node;
     std::size_t bias_input = 0;
-    if (!is_producer(conv)) {
+    if (!is_weighted_producer(conv)) {
       bias = conv;
       if (bias->inputs.size() != 2) continue;
       if (bias->op == "BiasAdd") {
@@ -137,25 +68,26 @@ bool fold(Graph& g, Node* mul, const std::unordered_set<std::string>& keep) {
         bias_input = 1;
         if (nchw(bias) != (conv->op != "MatMul" && nchw(conv))) continue;
       } else if (bias->op == "Add" || bias->op == "AddV2") {
-        bias_input = is_producer(bias->inputs[0].node) ? 1 : 0;
+        bias_input = is_weighted_producer(bias->inputs[0].node) ? 1 : 0;
         conv = bias->inputs[1 - bias_input].node;
       } else {
         continue;
       }
-      if (!is_producer(conv) || bias->inputs[1 - bias_input].index != 0 || !only_reader(uses, conv, bias)) continue;
+      if (!is_weighted_producer(conv) || bias->inputs[1 - bias_input].index != 0 || !only_read_by(*conv, *bias))
+        continue;
     }
     // Nodes that disappear or change name must not be requested outputs.
     if (keep.count(conv->name()) || (bias && keep.count(bias->name()))) continue;
     if (conv->inputs.size() != 2) continue;
-    auto w = const_value(conv->inputs[1].node);
+    auto w = float_const(conv->inputs[1].node);
     if (!w) continue;
-    const auto [n, div] = weight_channels(conv, w->shape);
+    const int64_t n = output_channels(conv, w->shape).first;
     if (n <= 0) continue;
     auto s = per_channel(conv, *c, n);
     if (!s) continue;
     std::optional<std::vector<double>> b;
     if (bias) {
-      auto bv = const_value(bias->inputs[bias_input].node);
+      auto bv = float_const(bias->inputs[bias_input].node);
       if (!bv || bias->inputs[bias_input].index != 0) continue;
       if (bias->op == "BiasAdd" && bv->shape == Shape{n})
         b = std::vector<double>(eval::values<double>(*bv).begin(), eval::values<double>(*bv).end());
@@ -164,52 +96,43 @@ bool fold(Graph& g, Node* mul, const std::unordered_set<std::string>& keep) {
       if (!b) continue;
     }
 
-    auto wv = eval::values<double>(*w);
-    for (std::size_t i = 0; i < wv.size(); ++i) wv[i] *= (*s)[(static_cast<int64_t>(i) / div) % n];
-    Node& wn = writable_const(g, uses, conv, 1, "_folded");
-    set_value(wn, std::move(*w), wn.attr("dtype") ? wn.attr("dtype")->type() : tensorflow::DT_FLOAT);
+    Node& wn = writable_const(g, *conv, 1, conv->inputs[1].node->name() + "_folded");
+    set_value(wn, *scale_weights(conv, *w, *s), dtype_of(wn));
     Node* last = conv;
     if (bias) {
       for (int64_t i = 0; i < n; ++i) (*b)[i] *= (*s)[i];
-      Node& bn = writable_const(g, uses, bias, bias_input, "_folded");
-      set_value(bn, vector_tensor(*b), bn.attr("dtype") ? bn.attr("dtype")->type() : tensorflow::DT_FLOAT);
+      Node& bn = writable_const(g, *bias, bias_input, bias->inputs[bias_input].node->name() + "_folded");
+      set_value(bn, vector_tensor(*b), dtype_of(bn));
       if (bias->op != "BiasAdd") {
         bias->op = "BiasAdd";
-        bias->inputs = {{conv, 0}, {&bn, 0}};
+        g.set_inputs(*bias, {{conv, 0}, {&bn, 0}});
         if (const auto* f = conv->attr("data_format"); f && conv->op != "MatMul") bias->set_attr("data_format") = *f;
       }
       last = bias;
     }
     // `last` replaces the Mul, under its name.
-    for (Node* r : g.nodes()) {
-      for (auto& in : r->inputs)
-        if (in.node == mul) in = {last, in.index};
-      for (auto& ctl : r->control_inputs)
-        if (ctl == mul) ctl = last;
-    }
-    for (Node* ctl : mul->control_inputs) last->control_inputs.push_back(ctl);
+    replace_node_uses(g, *mul, *last);
+    for (Node* ctl : mul->control_inputs) g.add_control_input(*last, ctl);
     const std::string name = mul->name();
-    const Node* scale_const = scale_node;
     g.remove_nodes([&](const Node& x) { return &x == mul; });
     g.rename(*last, name);
-    const Uses after = g.uses();
-    if (uses_of(after, scale_const).empty() && !keep.count(scale_const->name()))
-      g.remove_nodes([&](const Node& x) { return &x == scale_const; });
+    erase_dead(g, {scale_node}, keep, [&](const Node& x) { return &x == scale_node; });
     return true;
   }
   return false;
 }
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  std::unordered_set<std::string> keep;
-  for (const auto& o : context.outputs) keep.insert(std::string(node_of(o)));
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
   std::vector<std::string> muls;
   for (const Node* n : graph.nodes())
     if (n->op == "Mul") muls.push_back(n->name());
+  bool changed = false;
   for (const auto& name : muls) {
     Node* mul = graph.find(name);
-    if (mul && mul->op == "Mul") fold(graph, mul, keep);
+    if (mul && mul->op == "Mul") changed |= fold(graph, mul, io.output_names());
   }
+  return changed;
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/eval.h"
+#include "tfprod/rewrite.h"
 
 namespace tfprod {
 
@@ -43,14 +44,6 @@ uint64_t bytes_of(const std::vector<Tensor>& outputs) {
   return total;
 }
 
-void make_const(Node& node, Tensor value) {
-  node.op = "Const";
-  node.inputs.clear();
-  node.control_inputs.clear();
-  node.attrs().Clear();
-  node.set_attr("dtype").set_type(value.dtype);
-  tensor_to_proto(std::move(value), node.set_attr("value").mutable_tensor());
-}
 
 // Ops whose output shape depends on input values: shapes found on zero
 // inputs would not hold for real ones.
@@ -124,71 +117,63 @@ void fold_static_shapes(Graph& graph, std::unordered_map<const Node*, std::vecto
   }
 }
 
-}  // namespace
+using Values = std::unordered_map<const Node*, std::vector<Tensor>>;  // constant nodes' outputs
 
-FoldReport fold_constants(Graph& graph, const FoldOptions& options) {
-  FoldReport report;
-  const std::unordered_set<std::string> keep(options.keep.begin(), options.keep.end());
-  std::unordered_map<const Node*, std::vector<Tensor>> values;  // constant nodes' outputs
-  std::mt19937_64 rng(0);
-  std::unordered_set<const Node*> had_readers;
-  for (const auto& [node, uses] : graph.uses()) had_readers.insert(node);
-  std::unordered_map<const Node*, const Node*> shape_controls;
-  if (options.fold_shapes) fold_static_shapes(graph, values, shape_controls, report);
-
-  for (Node* n : graph.topological_order()) {
-    if (values.count(n)) continue;  // a static shape, already known
-    bool inputs_constant = true;
-    for (const auto& in : n->inputs) inputs_constant = inputs_constant && values.count(in.node);
-    for (const Node* c : n->control_inputs) inputs_constant = inputs_constant && values.count(c);
-    if (!inputs_constant || never_fold(*n)) continue;
-    const eval::KernelDef* kernel = eval::find_kernel(n->op);
-    if (!kernel) {
-      report.warnings.push_back(fmt::format("{} (op {}): no kernel, kept", n->name(), n->op));
-      continue;
-    }
-    if (kernel->random || kernel->stateful) continue;
-    std::vector<const Tensor*> inputs;
-    for (const auto& in : n->inputs) {
-      const auto& outs = values[in.node];
-      if (static_cast<std::size_t>(in.index) >= outs.size()) {
-        inputs_constant = false;
-        break;
-      }
-      inputs.push_back(&outs[static_cast<std::size_t>(in.index)]);
-    }
-    if (!inputs_constant) continue;
-    eval::KernelContext ctx(*n, std::move(inputs), &rng);
-    try {
-      kernel->fn(ctx);
-    } catch (const Error& e) {
-      report.warnings.push_back(fmt::format("{}: kept: {}", n->name(), e.what()));
-      continue;
-    }
-    bool dead = false;
-    for (bool d : ctx.dead()) dead = dead || d;
-    if (dead || ctx.used_random()) continue;
-    if (n->op != "Const" && bytes_of(ctx.outputs()) > options.max_output_bytes) {
-      report.warnings.push_back(fmt::format("{} (op {}): output of {} bytes is over the fold cap, kept", n->name(),
-                                            n->op, bytes_of(ctx.outputs())));
-      continue;
-    }
-    values[n] = std::move(ctx.outputs());
+// Evaluates `n` when all its inputs are known; its outputs, or nullopt when
+// it cannot or must not be folded (with a warning where that is news).
+std::optional<std::vector<Tensor>> evaluate_node(Node& n, Values& values, const FoldOptions& options,
+                                                 std::mt19937_64& rng, FoldReport& report) {
+  bool inputs_constant = true;
+  for (const auto& in : n.inputs) inputs_constant = inputs_constant && values.count(in.node);
+  for (const Node* c : n.control_inputs) inputs_constant = inputs_constant && values.count(c);
+  if (!inputs_constant || never_fold(n)) return std::nullopt;
+  const eval::KernelDef* kernel = eval::find_kernel(n.op);
+  if (!kernel) {
+    report.warnings.push_back(fmt::format("{} (op {}): no kernel, kept", n.name(), n.op));
+    return std::nullopt;
   }
+  if (kernel->random || kernel->stateful) return std::nullopt;
+  std::vector<const Tensor*> inputs;
+  for (const auto& in : n.inputs) {
+    const auto& outs = values[in.node];
+    if (static_cast<std::size_t>(in.index) >= outs.size()) return std::nullopt;
+    inputs.push_back(&outs[static_cast<std::size_t>(in.index)]);
+  }
+  eval::KernelContext ctx(n, std::move(inputs), &rng);
+  try {
+    kernel->fn(ctx);
+  } catch (const Error& e) {
+    report.warnings.push_back(fmt::format("{}: kept: {}", n.name(), e.what()));
+    return std::nullopt;
+  }
+  bool dead = false;
+  for (bool d : ctx.dead()) dead = dead || d;
+  if (dead || ctx.used_random()) return std::nullopt;
+  if (n.op != "Const" && bytes_of(ctx.outputs()) > options.max_output_bytes) {
+    report.warnings.push_back(fmt::format("{} (op {}): output of {} bytes is over the fold cap, kept", n.name(), n.op,
+                                          bytes_of(ctx.outputs())));
+    return std::nullopt;
+  }
+  return std::move(ctx.outputs());
+}
 
-  // Which outputs of constant nodes are read by non-constant nodes.
+// A constant node to replace, and which of its outputs non-constant nodes read.
+struct Replacement {
+  Node* node;
+  std::vector<int> ports;
+};
+
+// Every non-Const constant node whose value someone outside the constants
+// needs (a kept node: its output 0). Decided before anything changes, so a
+// failure leaves the graph intact.
+std::vector<Replacement> plan_replacements(const Graph& graph, const Values& values,
+                                           const std::unordered_set<std::string>& keep) {
   std::unordered_map<const Node*, std::unordered_set<int>> needed;
   for (Node* n : graph.nodes()) {
     if (values.count(n)) continue;
     for (const auto& in : n->inputs)
       if (values.count(in.node)) needed[in.node].insert(in.index);
   }
-
-  // Replace. Work on the decisions first so a failure leaves the graph intact.
-  struct Replacement {
-    Node* node;
-    std::vector<int> ports;
-  };
   std::vector<Replacement> plan;
   for (Node* n : graph.nodes()) {
     if (!values.count(n) || n->op == "Const") continue;
@@ -199,38 +184,61 @@ FoldReport fold_constants(Graph& graph, const FoldOptions& options) {
     std::sort(ports.begin(), ports.end());
     if (!ports.empty()) plan.push_back({n, ports});
   }
-  for (auto& [node, ports] : plan) {
+  return plan;
+}
+
+// A node read at output 0 alone becomes the Const; otherwise each needed
+// output k gets a Const NAME/_folded_k that its non-constant readers read.
+void apply_replacements(Graph& graph, const std::vector<Replacement>& plan, Values& values,
+                        const std::unordered_map<const Node*, const Node*>& shape_controls, FoldReport& report) {
+  for (const auto& [node, ports] : plan) {
     auto& outs = values[node];
     Node* control = nullptr;
     if (auto it = shape_controls.find(node); it != shape_controls.end()) control = const_cast<Node*>(it->second);
     if (ports.size() == 1 && ports[0] == 0) {
-      make_const(*node, outs[0]);
-      if (control) node->control_inputs.push_back(control);
+      make_const(graph, *node, outs[0]);
+      if (control) graph.add_control_input(*node, control);
     } else {
       for (int port : ports) {
         Node& c = graph.add_node(fmt::format("{}/_folded_{}", node->name(), port), "Const");
         c.device = node->device;
-        make_const(c, outs[static_cast<std::size_t>(port)]);
-        if (control) c.control_inputs.push_back(control);
-        for (Node* consumer : graph.nodes())
-          for (auto& in : consumer->inputs)
-            if (in.node == node && in.index == port && !values.count(consumer)) in = {&c, 0};
+        make_const(graph, c, outs[static_cast<std::size_t>(port)]);
+        if (control) graph.add_control_input(c, control);
+        for (const Use& u : std::vector<Use>(node->uses()))
+          if (u.input_index >= 0 && u.node->inputs[u.input_index] == Endpoint{node, port} && !values.count(u.node))
+            graph.set_input(*u.node, u.input_index, {&c, 0});
       }
     }
     report.folded.push_back(node->name());
   }
+}
 
-  // Remove constant nodes that had readers before and have none now (repeat:
-  // a removal can free its inputs). Sinks the graph had anyway stay.
-  while (true) {
-    auto uses = graph.uses();
-    std::unordered_set<const Node*> doomed;
-    for (Node* n : graph.nodes())
-      if (values.count(n) && had_readers.count(n) && !uses.count(n) && !keep.count(n->name())) doomed.insert(n);
-    if (doomed.empty()) break;
-    for (const Node* d : doomed) report.removed.push_back(d->name());
-    graph.remove_nodes([&](const Node& n) { return doomed.count(&n) > 0; });
+}  // namespace
+
+FoldReport fold_constants(Graph& graph, const FoldOptions& options) {
+  FoldReport report;
+  const std::unordered_set<std::string> keep(options.keep.begin(), options.keep.end());
+  Values values;
+  std::mt19937_64 rng(0);
+  std::vector<Node*> had_readers;
+  for (Node* n : graph.nodes())
+    if (!n->uses().empty()) had_readers.push_back(n);
+  std::unordered_map<const Node*, const Node*> shape_controls;
+  if (options.fold_shapes) fold_static_shapes(graph, values, shape_controls, report);
+
+  for (Node* n : graph.topological_order()) {
+    if (values.count(n)) continue;  // a static shape, already known
+    if (auto outs = evaluate_node(*n, values, options, rng, report)) values[n] = std::move(*outs);
   }
+  apply_replacements(graph, plan_replacements(graph, values, keep), values, shape_controls, report);
+
+  // Remove constant nodes that had readers before and have none now (and,
+  // so, the constants only they read). Sinks the graph had anyway stay.
+  std::vector<Node*> seeds;
+  for (Node* n : had_readers)
+    if (values.count(n)) seeds.push_back(n);
+  const std::unordered_set<const Node*> removable(seeds.begin(), seeds.end());
+  erase_dead(graph, seeds, keep, [&](const Node& n) { return removable.count(&n) > 0; }, &report.removed);
   return report;
 }
 

@@ -6,16 +6,19 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions& options, PassContext& context) {
+bool run(Graph& graph, const PassOptions& options, PassContext& context) {
   FoldOptions fold;
   fold.max_output_bytes = static_cast<uint64_t>(options.get_int("max_constant_size_in_bytes", 64 << 20));
   fold.fold_shapes = options.get_bool("fold_shapes", true);
-  for (const auto& o : context.outputs) fold.keep.push_back(std::string(node_of(o)));
-  for (const auto& i : context.inputs) fold.keep.push_back(std::string(node_of(i)));
+  const IoRefs io(context.inputs, context.outputs);
+  for (const auto& o : io.outputs()) fold.keep.push_back(o.node);
+  for (const auto& i : io.inputs()) fold.keep.push_back(i.node);
   FoldReport report = fold_constants(graph, fold);
   for (auto& w : report.warnings) context.warnings.push_back("fold_constants: " + w);
+  bool changed = !report.folded.empty() || !report.removed.empty();
   if (options.get_bool("clear_output_shapes", true))
-    for (Node* n : graph.nodes()) n->remove_attr("_output_shapes");
+    for (Node* n : graph.nodes()) changed |= n->remove_attr("_output_shapes");
+  return changed;
 }
 
 }  // namespace

@@ -18,36 +18,23 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  std::unordered_set<std::string> keep;
-  for (const auto& o : context.outputs) keep.insert(std::string(node_of(o)));
-  std::vector<std::string> convs;
-  for (const Node* n : graph.nodes())
-    if (n->op == "Conv2D") convs.push_back(n->name());
-  for (const auto& name : convs) {
-    Node* conv = graph.find(name);
-    if (!conv || !plain_nhwc_conv(conv)) continue;
-    Node* pad = conv->inputs[0].node;
-    if (pad->op != "MirrorPad" || pad->inputs.size() != 2 || keep.count(pad->name())) continue;
-    if (!sole_reader(graph.uses(), pad, conv)) continue;
-    tensorflow::AttrValue t, mode, strides, padding;
-    t.set_type(tensorflow::DT_FLOAT);
-    if (const auto* a = conv->attr("T")) t = *a;
-    mode.set_s("REFLECT");
-    if (const auto* a = pad->attr("mode")) mode = *a;
-    if (const auto* a = conv->attr("strides")) strides = *a;
-    padding = *conv->attr("padding");
-
-    conv->op = "FusedPadConv2D";
-    conv->inputs = {pad->inputs[0], pad->inputs[1], conv->inputs[1]};
-    for (Node* c : pad->control_inputs) conv->control_inputs.push_back(c);
-    conv->attrs().Clear();
-    conv->set_attr("T") = t;
-    conv->set_attr("mode") = mode;
-    conv->set_attr("strides") = strides;
-    conv->set_attr("padding") = padding;
-    graph.remove_nodes([&](const Node& n) { return &n == pad; });
-  }
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  return fuse_convs(graph, plain_conv_reading(mirror_pad_of({"x", {}})), io.output_names(),
+                    [](Graph& g, const PatternMatch& m) {
+                      Node* conv = m.at("conv");
+                      Node* pad = m.at("pad");
+                      tensorflow::AttrValue t, mode, strides;
+                      t.set_type(tensorflow::DT_FLOAT);
+                      if (const auto* a = conv->attr("T")) t = *a;
+                      mode.set_s("REFLECT");
+                      if (const auto* a = pad->attr("mode")) mode = *a;
+                      if (const auto* a = conv->attr("strides")) strides = *a;
+                      const tensorflow::AttrValue padding = *conv->attr("padding");
+                      become_fused(g, *conv, "FusedPadConv2D", {pad->inputs[0], pad->inputs[1], conv->inputs[1]},
+                                   {pad}, {{"T", t}, {"mode", mode}, {"strides", strides}, {"padding", padding}});
+                      return true;
+                    });
 }
 
 }  // namespace

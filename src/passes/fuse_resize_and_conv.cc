@@ -20,56 +20,25 @@ namespace tfprod::passes {
 
 namespace {
 
-DataType type_attr(const Node* n) { return n->attr("T") ? n->attr("T")->type() : tensorflow::DT_FLOAT; }
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  return fuse_convs(graph, plain_conv_reading(resize_bilinear()), io.output_names(), [](Graph& g, const PatternMatch& m) {
+    Node* conv = m.at("conv");
+    Node* resize = m.at("resize");
+    if (type_attr(*resize) != type_attr(*conv)) return false;
+    auto attrs = resize_conv_attrs(*conv, *resize, nullptr);
 
-std::string unique_name(const Graph& g, const std::string& base) {
-  std::string name = base;
-  for (int i = 1; g.find(name); ++i) name = base + "_" + std::to_string(i);
-  return name;
-}
-
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  std::unordered_set<std::string> keep;
-  for (const auto& o : context.outputs) keep.insert(std::string(node_of(o)));
-  std::vector<std::string> convs;
-  for (const Node* n : graph.nodes())
-    if (n->op == "Conv2D") convs.push_back(n->name());
-  for (const auto& name : convs) {
-    Node* conv = graph.find(name);
-    if (!conv || !plain_nhwc_conv(conv)) continue;
-    Node* resize = conv->inputs[0].node;
-    if (resize->op != "ResizeBilinear" || resize->inputs.size() != 2 || keep.count(resize->name())) continue;
-    if (!sole_reader(graph.uses(), resize, conv)) continue;
-    if ((resize->attr("half_pixel_centers") && resize->attr("half_pixel_centers")->b()) ||
-        type_attr(resize) != type_attr(conv))
-      continue;
-    tensorflow::AttrValue t, align, mode, strides, padding;
-    t.set_type(type_attr(conv));
-    align.set_b(resize->attr("align_corners") && resize->attr("align_corners")->b());
-    mode.set_s("REFLECT");
-    if (const auto* a = conv->attr("strides")) strides = *a;
-    padding = *conv->attr("padding");
-
-    Node& zeros = graph.add_node(unique_name(graph, name + "_dummy_paddings"), "Const");
-    zeros.device = conv->device;
-    zeros.set_attr("dtype").set_type(tensorflow::DT_INT32);
     Tensor z;
     z.dtype = tensorflow::DT_INT32;
     z.shape = {4, 2};
     z.data.assign(8 * sizeof(int32_t), '\0');
-    tensor_to_proto(std::move(z), zeros.set_attr("value").mutable_tensor());
+    Node& zeros = add_const(g, unique_name(g, conv->name() + "_dummy_paddings"), std::move(z));
+    zeros.device = conv->device;
 
-    conv->op = "FusedResizeAndPadConv2D";
-    conv->inputs = {resize->inputs[0], resize->inputs[1], {&zeros, 0}, conv->inputs[1]};
-    for (Node* c : resize->control_inputs) conv->control_inputs.push_back(c);
-    conv->attrs().Clear();
-    conv->set_attr("T") = t;
-    conv->set_attr("resize_align_corners") = align;
-    conv->set_attr("mode") = mode;
-    conv->set_attr("strides") = strides;
-    conv->set_attr("padding") = padding;
-    graph.remove_nodes([&](const Node& n) { return &n == resize; });
-  }
+    become_fused(g, *conv, "FusedResizeAndPadConv2D",
+                 {resize->inputs[0], resize->inputs[1], {&zeros, 0}, conv->inputs[1]}, {resize}, attrs);
+    return true;
+  });
 }
 
 }  // namespace

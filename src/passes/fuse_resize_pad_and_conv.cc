@@ -23,47 +23,19 @@ namespace tfprod::passes {
 
 namespace {
 
-DataType type_attr(const Node* n) { return n->attr("T") ? n->attr("T")->type() : tensorflow::DT_FLOAT; }
-
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  std::unordered_set<std::string> keep;
-  for (const auto& o : context.outputs) keep.insert(std::string(node_of(o)));
-  std::vector<std::string> convs;
-  for (const Node* n : graph.nodes())
-    if (n->op == "Conv2D") convs.push_back(n->name());
-  for (const auto& name : convs) {
-    Node* conv = graph.find(name);
-    if (!conv || !plain_nhwc_conv(conv)) continue;
-    Node* pad = conv->inputs[0].node;
-    if (pad->op != "MirrorPad" || pad->inputs.size() != 2 || pad->inputs[0].index != 0) continue;
-    Node* resize = pad->inputs[0].node;
-    if (resize->op != "ResizeBilinear" || resize->inputs.size() != 2) continue;
-    if (keep.count(pad->name()) || keep.count(resize->name())) continue;
-    const auto uses = graph.uses();
-    if (!sole_reader(uses, pad, conv) || !sole_reader(uses, resize, pad)) continue;
-    if ((resize->attr("half_pixel_centers") && resize->attr("half_pixel_centers")->b()) ||
-        type_attr(resize) != type_attr(conv))
-      continue;
-    tensorflow::AttrValue t, align, mode, strides, padding;
-    t.set_type(type_attr(conv));
-    align.set_b(resize->attr("align_corners") && resize->attr("align_corners")->b());
-    mode.set_s("REFLECT");
-    if (const auto* a = pad->attr("mode")) mode = *a;
-    if (const auto* a = conv->attr("strides")) strides = *a;
-    padding = *conv->attr("padding");
-
-    conv->op = "FusedResizeAndPadConv2D";
-    conv->inputs = {resize->inputs[0], resize->inputs[1], pad->inputs[1], conv->inputs[1]};
-    for (Node* c : resize->control_inputs) conv->control_inputs.push_back(c);
-    for (Node* c : pad->control_inputs) conv->control_inputs.push_back(c);
-    conv->attrs().Clear();
-    conv->set_attr("T") = t;
-    conv->set_attr("resize_align_corners") = align;
-    conv->set_attr("mode") = mode;
-    conv->set_attr("strides") = strides;
-    conv->set_attr("padding") = padding;
-    graph.remove_nodes([&](const Node& n) { return &n == pad || &n == resize; });
-  }
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  return fuse_convs(graph, plain_conv_reading(mirror_pad_of(resize_bilinear(0))), io.output_names(),
+                    [](Graph& g, const PatternMatch& m) {
+                      Node* conv = m.at("conv");
+                      Node* pad = m.at("pad");
+                      Node* resize = m.at("resize");
+                      if (type_attr(*resize) != type_attr(*conv)) return false;
+                      become_fused(g, *conv, "FusedResizeAndPadConv2D",
+                                   {resize->inputs[0], resize->inputs[1], pad->inputs[1], conv->inputs[1]},
+                                   {resize, pad}, resize_conv_attrs(*conv, *resize, pad));
+                      return true;
+                    });
 }
 
 }  // namespace

@@ -14,11 +14,12 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  std::set<std::string> required;
-  for (const auto& s : context.inputs) required.insert(TensorRef::parse(s).node);
-  for (const auto& s : context.outputs) required.insert(TensorRef::parse(s).node);
-  inline_function_calls(graph, required);
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  const std::set<std::string> required(io.protected_names().begin(), io.protected_names().end());
+  InlineReport report;
+  inline_function_calls(graph, required, &report);
+  return report.calls > 0 || report.ifs > 0;
 }
 
 }  // namespace

@@ -52,10 +52,9 @@ std::string key_of(const Node& n, const std::unordered_map<Node*, Node*>& replac
   return key;
 }
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  std::set<std::string> required;
-  for (const auto& s : context.inputs) required.insert(TensorRef::parse(s).node);
-  for (const auto& s : context.outputs) required.insert(TensorRef::parse(s).node);
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  const auto& required = io.protected_names();
 
   std::unordered_map<Node*, Node*> replaced;
   std::unordered_map<std::string, Node*> seen;
@@ -71,17 +70,11 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
       it->second = n;
     }
   }
-  if (replaced.empty()) return;
-  for (Node* n : graph.nodes()) {
-    for (Endpoint& in : n->inputs) in.node = canonical(replaced, in.node);
-    std::vector<Node*> controls;
-    for (Node* c : n->control_inputs) {
-      c = canonical(replaced, c);
-      if (c != n && std::find(controls.begin(), controls.end(), c) == controls.end()) controls.push_back(c);
-    }
-    n->control_inputs = std::move(controls);
-  }
+  if (replaced.empty()) return false;
+  for (Node* n : graph.nodes())
+    if (replaced.count(n)) replace_node_uses(graph, *n, *canonical(replaced, n));
   graph.remove_nodes([&](const Node& n) { return replaced.count(const_cast<Node*>(&n)) > 0; });
+  return true;
 }
 
 }  // namespace

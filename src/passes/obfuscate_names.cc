@@ -28,10 +28,9 @@ std::string base62(int64_t i) {
   return s;
 }
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  std::set<std::string> required;
-  for (const auto& s : context.inputs) required.insert(TensorRef::parse(s).node);
-  for (const auto& s : context.outputs) required.insert(TensorRef::parse(s).node);
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  const auto& required = io.protected_names();
 
   std::unordered_map<std::string, std::string> new_names;
   std::vector<std::pair<Node*, std::string>> renamed;
@@ -60,6 +59,7 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
         if (s.rfind("loc:@", 0) == 0)
           if (auto it = new_names.find(s.substr(5)); it != new_names.end()) s = "loc:@" + it->second;
     }
+  return !renamed.empty();
 }
 
 }  // namespace

@@ -9,8 +9,6 @@
 // that Const; a Cast whose input is (so reached) a Const becomes a Const
 // holding the cast value. Nodes left unused are removed unless named in the
 // inputs or outputs. Values are unchanged.
-#include <unordered_set>
-
 #include "eval/tensor_util.h"
 #include "passes/passes.h"
 #include "tensorflow/core/framework/tensor.pb.h"
@@ -31,43 +29,45 @@ Endpoint through(Endpoint e) {
   return cur.node->op == "Const" ? cur : e;
 }
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
+// A Cast of a Const (reached through forwarding nodes) becomes a Const.
+bool fold_casts(Graph& graph) {
+  bool changed = false;
   for (Node* n : graph.topological_order()) {
     if (n->op != "Cast" || n->inputs.size() != 1 || !n->attr("DstT")) continue;
     Endpoint src = through(n->inputs[0]);
     if (src.node->op != "Const" || !src.node->attr("value")) continue;
     Tensor t = eval::cast(tensor_from_proto(src.node->attr("value")->tensor(), src.node->name()),
                           n->attr("DstT")->type());
-    tensorflow::DataType dtype = n->attr("DstT")->type();
-    n->op = "Const";
-    n->inputs.clear();
-    n->control_inputs.clear();
-    n->attrs().Clear();
-    n->set_attr("dtype").set_type(dtype);
-    tensor_to_proto(std::move(t), n->set_attr("value").mutable_tensor());
+    make_const(graph, *n, std::move(t));
+    changed = true;
   }
-  for (Node* n : graph.nodes())
-    for (auto& in : n->inputs) in = through(in);
+  return changed;
+}
 
-  std::unordered_set<std::string> keep;
-  for (const auto& s : context.inputs) keep.insert(TensorRef::parse(s).node);
-  for (const auto& s : context.outputs) keep.insert(TensorRef::parse(s).node);
-  // Drop forwarding nodes and Consts nothing reads any more, repeatedly.
-  for (bool changed = true; changed;) {
-    auto uses = graph.uses();
-    std::size_t before = graph.size();
-    graph.remove_nodes([&](const Node& n) {
-      return (is_forward(&n) || n.op == "Const") && !keep.count(n.name()) && uses[&n].empty();
-    });
-    changed = graph.size() != before;
-  }
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  bool changed = fold_casts(graph);
+  for (Node* n : graph.nodes())
+    for (std::size_t i = 0; i < n->inputs.size(); ++i)
+      if (Endpoint e = through(n->inputs[i]); e != n->inputs[i]) {
+        graph.set_input(*n, i, e);
+        changed = true;
+      }
+  // Drop forwarding nodes and Consts nothing reads any more.
+  auto removable = [](const Node& n) { return is_forward(&n) || n.op == "Const"; };
+  std::vector<Node*> seeds;
+  for (Node* n : graph.nodes())
+    if (removable(*n)) seeds.push_back(n);
+  const IoRefs io(context.inputs, context.outputs);
+  changed |= erase_dead(graph, seeds, io.protected_names(), removable) > 0;
+  return changed;
 }
 
 }  // namespace
 
 PassSpec opencv_const_weights() {
   return {"opencv_const_weights",
-          "Make weights direct Const inputs of their consumers (skip Identity chains, fold Cast of a Const)", {}, run};
+          "Make weights direct Const inputs of their consumers (skip Identity chains, fold Cast of a Const)", {}, run,
+          /*fixed_point=*/true};
 }
 
 }  // namespace tfprod::passes

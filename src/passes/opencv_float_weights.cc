@@ -32,32 +32,32 @@ bool holds_reduced_type(const tensorflow::AttrValue& v) {
   return false;
 }
 
-void widen_attr(tensorflow::AttrValue& v) {
+// Widens half/bfloat16 types in a type or list(type) attr; true when it did.
+bool widen_attr(tensorflow::AttrValue& v) {
+  bool changed = false;
   if (v.has_type()) {
-    if (reduced(v.type())) v.set_type(tensorflow::DT_FLOAT);
+    if (reduced(v.type())) v.set_type(tensorflow::DT_FLOAT), changed = true;
   } else if (v.has_list()) {
     for (int i = 0; i < v.list().type_size(); ++i)
-      if (reduced(v.list().type(i))) v.mutable_list()->set_type(i, tensorflow::DT_FLOAT);
+      if (reduced(v.list().type(i))) v.mutable_list()->set_type(i, tensorflow::DT_FLOAT), changed = true;
   }
+  return changed;
 }
 
-bool is_output(const PassContext& context, const Node& n) {
-  for (const auto& o : context.outputs)
-    if (TensorRef::parse(o).node == n.name()) return true;
-  return false;
-}
-
-void run(Graph& graph, const PassOptions&, PassContext& context) {
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  bool changed = false;
   for (Node* n : graph.nodes()) {
     if (n->op == "Const" && n->attr("value") && reduced(n->attr("value")->tensor().dtype())) {
       Tensor t = eval::to_float32(tensor_from_proto(n->attr("value")->tensor(), n->name()));
       tensor_to_proto(std::move(t), n->set_attr("value").mutable_tensor());
+      changed = true;
     }
     // Only nodes that change are written: writing gives a node its own copy
     // of attributes it shares with the pipeline's snapshot.
     const auto& attrs = std::as_const(*n).attrs();
     if (std::any_of(attrs.begin(), attrs.end(), [](const auto& e) { return holds_reduced_type(e.value()); }))
-      for (auto& entry : n->attrs()) widen_attr(*entry.mutable_value());
+      for (auto& entry : n->attrs()) changed |= widen_attr(*entry.mutable_value());
   }
   // Splice out Casts that became float -> float.
   std::vector<Node*> casts;
@@ -67,23 +67,19 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
       casts.push_back(n);
   std::unordered_set<const Node*> removed;
   for (Node* cast : casts) {
-    if (is_output(context, *cast)) {
+    changed = true;
+    if (io.is_output(*cast)) {
       cast->op = "Identity";
       tensorflow::DataType t = cast->attr("SrcT")->type();
       cast->attrs().Clear();
       cast->set_attr("T").set_type(t);
       continue;
     }
-    Endpoint src = cast->inputs[0];
-    for (Node* m : graph.nodes()) {
-      for (auto& in : m->inputs)
-        if (in.node == cast) in = src;
-      for (Node*& c : m->control_inputs)
-        if (c == cast && src.node) c = src.node;
-    }
+    replace_node_uses(graph, *cast, cast->inputs[0]);
     removed.insert(cast);
   }
   graph.remove_nodes([&](const Node& n) { return removed.count(&n) > 0; });
+  return changed;
 }
 
 }  // namespace

@@ -21,11 +21,11 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
   FoldOptions options;
   options.fold_shapes = true;
-  for (const auto& s : context.inputs) options.keep.push_back(TensorRef::parse(s).node);
-  for (const auto& s : context.outputs) options.keep.push_back(TensorRef::parse(s).node);
+  const IoRefs io(context.inputs, context.outputs);
+  options.keep.assign(io.protected_names().begin(), io.protected_names().end());
   for (const Node* n : graph.nodes())
     if (n->op == "Placeholder") {
       const auto* shape = n->attr("shape");
@@ -36,8 +36,13 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
     }
   FoldReport report = fold_constants(graph, options);
   for (auto& w : report.warnings) context.warnings.push_back(std::move(w));
+  bool changed = !report.folded.empty() || !report.removed.empty();
   for (Node* n : graph.nodes())
-    if (n->op == "Const") n->control_inputs.clear();
+    if (n->op == "Const" && !n->control_inputs.empty()) {
+      graph.set_control_inputs(*n, {});
+      changed = true;
+    }
+  return changed;
 }
 
 }  // namespace

@@ -49,24 +49,24 @@ std::map<const Node*, Layout> opencv_layouts(const Graph& graph) {
   return layout;
 }
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
   std::vector<std::pair<std::string, Tensor>> feeds;
   for (const Node* n : graph.nodes()) {
     if (const auto* f = n->attr("data_format"); f && f->s() == "NCHW") {
       context.warnings.push_back("an NCHW graph: Reshapes left as they are");
-      return;
+      return false;
     }
     if (n->op != "Placeholder") continue;
     const auto* s = n->attr("shape");
     if (!s || !s->has_shape() || s->shape().unknown_rank()) {
       context.warnings.push_back("placeholder '" + n->name() + "' has no known shape: Reshapes left as they are");
-      return;
+      return false;
     }
     Shape shape = shape_from_proto(s->shape());
     for (int64_t d : shape)
       if (d < 0) {
         context.warnings.push_back("placeholder '" + n->name() + "' has unknown dims: Reshapes left as they are");
-        return;
+        return false;
       }
     feeds.emplace_back(n->name(), eval::make_tensor(n->attr("dtype")->type(), shape));
   }
@@ -81,22 +81,23 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
       reshapes.push_back(n);
       fetches.push_back(n->inputs[0].node->name() + ":" + std::to_string(n->inputs[0].index));
     }
-  if (reshapes.empty()) return;
+  if (reshapes.empty()) return false;
   auto layouts = opencv_layouts(graph);
   std::vector<Tensor> values = Evaluator(graph).run(feeds, fetches);
+  bool changed = false;
   for (std::size_t i = 0; i < reshapes.size(); ++i) {
     Node* r = reshapes[i];
     if (values[i].shape.size() != 4 || layouts[r->inputs[0].node] == Layout::kNhwc) continue;
     DataType dtype = values[i].dtype;
-    Node& zeros = graph.add_node(r->name() + "/opencv_nhwc/zeros", "Const");
-    zeros.set_attr("dtype").set_type(dtype);
-    tensor_to_proto(eval::make_tensor(dtype, {values[i].shape[3]}), zeros.set_attr("value").mutable_tensor());
+    Node& zeros = add_const(graph, r->name() + "/opencv_nhwc/zeros", eval::make_tensor(dtype, {values[i].shape[3]}));
     Node& bias = graph.add_node(r->name() + "/opencv_nhwc", "BiasAdd");
-    bias.inputs = {r->inputs[0], {&zeros, 0}};
+    graph.set_inputs(bias, {r->inputs[0], {&zeros, 0}});
     bias.set_attr("T").set_type(dtype);
     bias.set_attr("data_format").set_s("NHWC");
-    r->inputs[0] = {&bias, 0};
+    graph.set_input(*r, 0, {&bias, 0});
+    changed = true;
   }
+  return changed;
 }
 
 }  // namespace

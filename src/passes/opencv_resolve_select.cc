@@ -10,8 +10,6 @@
 // read the branch directly. A Select named in the outputs becomes an Identity
 // of the branch. Nodes left without consumers are removed unless they are
 // inputs or outputs. Values are unchanged.
-#include <unordered_set>
-
 #include "eval/tensor_util.h"
 #include "passes/passes.h"
 #include "tensorflow/core/framework/tensor.pb.h"
@@ -31,46 +29,34 @@ int constant_condition(const Node* c) {
   return first ? 1 : 0;
 }
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  std::unordered_set<std::string> keep;
-  for (const auto& s : context.inputs) keep.insert(TensorRef::parse(s).node);
-  for (const auto& s : context.outputs) keep.insert(TensorRef::parse(s).node);
-  bool changed = false;
-  std::unordered_set<const Node*> candidates;  // may have lost their last consumer
-  for (Node* sel : graph.nodes()) {
-    if (sel->op != "Select" || sel->inputs.size() != 3) continue;
-    int cond = constant_condition(sel->inputs[0].node);
-    if (cond < 0) continue;
-    Endpoint branch = sel->inputs[cond ? 1 : 2];
-    changed = true;
-    if (keep.count(sel->name())) {
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  const OpPattern select{"select",
+                         {"Select"},
+                         {{"cond", {"Const"}, {}, OpPattern::Status::kKeep,
+                           [](const Node& c) { return constant_condition(&c) >= 0; }},
+                          {"then", {}},
+                          {"else", {}}}};
+  std::vector<Node*> selects;
+  for (Node* n : graph.nodes())
+    if (n->op == "Select") selects.push_back(n);
+  std::vector<Node*> dropped;  // may have lost their last reader
+  for (Node* sel : selects) {
+    auto m = match_pattern(*sel, select, {});
+    if (!m) continue;
+    const Endpoint branch = sel->inputs[constant_condition(m->at("cond")) ? 1 : 2];
+    if (io.is_protected(*sel)) {
       sel->op = "Identity";
-      for (const auto& in : sel->inputs) candidates.insert(in.node);
-      sel->inputs = {branch};
-      continue;
+      for (const auto& in : sel->inputs) dropped.push_back(in.node);
+      graph.set_inputs(*sel, {branch});
+    } else {
+      replace_node_uses(graph, *sel, branch);  // data and control readers alike
+      dropped.push_back(sel);
     }
-    for (Node* m : graph.nodes())
-      for (auto& in : m->inputs)
-        if (in.node == sel) in = branch;
-    candidates.insert(sel);
   }
-  if (!changed) return;
-  // Remove what only the dropped branches fed, walking up from them.
-  while (!candidates.empty()) {
-    auto uses = graph.uses();
-    std::unordered_set<const Node*> dead, next;
-    for (const Node* n : candidates)
-      if (!keep.count(n->name()) && uses[n].empty()) dead.insert(n);
-    for (const Node* n : dead) {
-      for (const auto& in : n->inputs)
-        if (!dead.count(in.node)) next.insert(in.node);
-      for (const Node* c : n->control_inputs)
-        if (!dead.count(c)) next.insert(c);
-    }
-    graph.remove_nodes([&](const Node& n) { return dead.count(&n) > 0; });
-    for (const Node* n : dead) next.erase(n);
-    candidates = std::move(next);
-  }
+  // What only the dropped branches fed goes with them.
+  erase_dead(graph, dropped, io.protected_names());
+  return !dropped.empty();
 }
 
 }  // namespace

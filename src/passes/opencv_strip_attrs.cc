@@ -37,10 +37,10 @@ bool unknown_type_inside(const tensorflow::AttrValue& v) {
   return false;
 }
 
-void run(Graph& graph, const PassOptions&, PassContext&) {
+bool run(Graph& graph, const PassOptions&, PassContext&) {
   std::unordered_set<std::string> functions;
   for (const auto& f : graph.rest().library().function()) functions.insert(f.signature().name());
-  bool calls = false;
+  bool calls = false, changed = false;
   for (Node* n : graph.nodes()) {
     auto doomed = [](const tensorflow::AttrEntry& a) { return a.key().starts_with("_") || unknown_type_inside(a.value()); };
     // Written only when something goes: writing gives a node its own copy of
@@ -50,15 +50,19 @@ void run(Graph& graph, const PassOptions&, PassContext&) {
       auto& attrs = n->attrs();
       for (int i = attrs.size() - 1; i >= 0; --i)
         if (doomed(attrs[i])) attrs.DeleteSubrange(i, 1);
+      changed = true;
     }
+    changed |= n->rest().has_experimental_debug_info() || n->rest().has_experimental_type();
     n->rest().clear_experimental_debug_info();
     n->rest().clear_experimental_type();
     if (functions.count(n->op)) calls = true;
   }
   if (!calls) {
+    changed |= graph.rest().has_library() || graph.rest().has_debug_info();
     graph.rest().clear_library();
     graph.rest().clear_debug_info();
   }
+  return changed;
 }
 
 }  // namespace

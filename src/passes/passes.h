@@ -3,6 +3,8 @@
 // src/transform/registry.cc.
 #pragma once
 
+#include "tfprod/pattern.h"
+#include "tfprod/rewrite.h"
 #include "tfprod/transform.h"
 
 namespace tfprod::passes {

@@ -12,7 +12,7 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions& options, PassContext& context) {
+bool run(Graph& graph, const PassOptions& options, PassContext& context) {
   std::map<std::string, bool> wanted;
   for (const auto& list : options.get_all("names")) {
     std::size_t start = 0;
@@ -31,6 +31,7 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
       wanted[item] = value;
     }
   }
+  bool changed = false;
   for (Node* n : graph.nodes()) {
     auto it = wanted.find(n->name());
     if (it == wanted.end() || (n->op != "PlaceholderWithDefault" && n->op != "Placeholder")) continue;
@@ -46,19 +47,20 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
       value.add_bool_val(it->second);
     }
     n->op = "Const";
-    n->inputs.clear();
-    n->control_inputs.clear();
+    graph.clear_inputs(*n);
     n->attrs().Clear();
     n->set_attr("dtype").set_type(tensorflow::DT_BOOL);
     *n->set_attr("value").mutable_tensor() = value;
     context.warnings.push_back("placeholders_to_const: " + n->name() + " is now a constant");
+    changed = true;
   }
   // Defaults that fed only the converted placeholders are no longer read.
-  auto uses = graph.uses();
+  const std::size_t before = graph.size();
   graph.remove_nodes([&](const Node& n) {
-    return n.op == "Const" && !uses.count(&n) && n.name().find("keras_learning_phase") != std::string::npos &&
+    return n.op == "Const" && n.uses().empty() && n.name().find("keras_learning_phase") != std::string::npos &&
            !wanted.count(n.name());
   });
+  return changed || graph.size() != before;
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <limits>
 
 #include "eval/tensor_util.h"
+#include "passes/float_weights.h"
 #include "passes/passes.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tfprod/error.h"
@@ -44,16 +45,13 @@ Node& scalar_const(Graph& graph, const std::string& name, const Node& like, floa
   return n;
 }
 
-void run(Graph& graph, const PassOptions& options, PassContext&) {
+bool run(Graph& graph, const PassOptions& options, PassContext&) {
   const int64_t minimum_size = options.get_int("minimum_size", 1024);
+  bool changed = false;
   for (Node* n : graph.nodes()) {
-    if (n->op != "Const") continue;
-    const auto* dtype = n->attr("dtype");
-    const auto* value = n->attr("value");
-    if (!dtype || !value || !value->has_tensor()) fail("Const '{}' has no dtype or value", n->name());
-    if (dtype->type() != tensorflow::DT_FLOAT) continue;
-    Tensor w = tensor_from_proto(value->tensor(), n->name());
-    if (w.num_elements() < minimum_size) continue;
+    const std::optional<Tensor> found = large_float_const(*n, minimum_size);
+    if (!found) continue;
+    const Tensor& w = *found;
 
     float min = 0.0f, max = 0.0f;  // the range always holds 0
     for (float v : eval::values<float>(w)) min = std::min(min, v), max = std::max(max, v);
@@ -78,8 +76,10 @@ void run(Graph& graph, const PassOptions& options, PassContext&) {
     n->attrs().Clear();
     n->set_attr("T").set_type(tensorflow::DT_QUINT8);
     n->set_attr("mode").set_s("MIN_FIRST");
-    n->inputs = {{&qc, 0}, {&lo, 0}, {&hi, 0}};
+    graph.set_inputs(*n, {{&qc, 0}, {&lo, 0}, {&hi, 0}});
+    changed = true;
   }
+  return changed;
 }
 
 }  // namespace

@@ -11,12 +11,14 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions& options, PassContext&) {
+bool run(Graph& graph, const PassOptions& options, PassContext&) {
   if (!options.has("attribute_name")) fail("needs attribute_name, e.g. remove_attribute(attribute_name=_class)");
   const std::string name = options.get_string("attribute_name");
   const std::string op = options.get_string("op_name", "*");
+  bool changed = false;
   for (Node* n : graph.nodes())
-    if (op == "*" || n->op == op) n->remove_attr(name);
+    if (op == "*" || n->op == op) changed |= n->remove_attr(name);
+  return changed;
 }
 
 }  // namespace

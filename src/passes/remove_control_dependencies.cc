@@ -11,8 +11,13 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions&, PassContext&) {
-  for (Node* n : graph.nodes()) n->control_inputs.clear();
+bool run(Graph& graph, const PassOptions&, PassContext&) {
+  bool changed = false;
+  for (Node* n : graph.nodes()) {
+    changed |= !n->control_inputs.empty();
+    graph.set_control_inputs(*n, {});
+  }
+  return changed;
 }
 
 }  // namespace

@@ -8,8 +8,13 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions&, PassContext&) {
-  for (Node* n : graph.nodes()) n->device.clear();
+bool run(Graph& graph, const PassOptions&, PassContext&) {
+  bool changed = false;
+  for (Node* n : graph.nodes()) {
+    changed |= !n->device.empty();
+    n->device.clear();
+  }
+  return changed;
 }
 
 }  // namespace

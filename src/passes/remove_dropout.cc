@@ -158,13 +158,10 @@ bool match(Node* top, Match& m) {
   return false;
 }
 
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  NodeSet named;
-  for (const auto& s : context.inputs) named.insert(graph.find(TensorRef::parse(s).node));
-  for (const auto& s : context.outputs) named.insert(graph.find(TensorRef::parse(s).node));
-
-  auto uses = graph.uses();
-  NodeSet removed;
+// Matches that can go: their inner nodes are read only inside the match
+// and are not named; overlapping ones are kept with a warning.
+std::vector<Match> removable_matches(Graph& graph, const IoRefs& io, PassContext& context) {
+  NodeSet taken;
   std::vector<Match> found;
   for (Node* n : graph.nodes()) {
     Match m;
@@ -173,57 +170,42 @@ void run(Graph& graph, const PassOptions&, PassContext& context) {
     inner.insert(m.top);
     bool closed = true;
     for (const Node* i : m.inner)
-      for (const Use& u : uses[i])
-        if (!inner.count(u.node) || named.count(i)) closed = false;
-    if (!closed || std::any_of(m.inner.begin(), m.inner.end(), [&](Node* i) { return removed.count(i); })) {
+      for (const Use& u : i->uses())
+        if (!inner.count(u.node) || io.is_protected(*i)) closed = false;
+    if (!closed || std::any_of(m.inner.begin(), m.inner.end(), [&](Node* i) { return taken.count(i); })) {
       context.warnings.push_back("remove_dropout: kept the dropout at '" + n->name() +
                                  "': a node inside it is used elsewhere");
       continue;
     }
-    removed.insert(inner.begin(), inner.end());
+    taken.insert(inner.begin(), inner.end());
     found.push_back(std::move(m));
   }
+  return found;
+}
 
-  std::vector<const Node*> candidates;                 // may have lost their last consumer
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  std::vector<Match> found = removable_matches(graph, io, context);
+  std::vector<Node*> dropped;                          // the matches' nodes, then what may have lost its last reader
   std::unordered_map<const Node*, Endpoint> replaced;  // chained dropouts: x may be another's top
   for (const Match& m : found) replaced[m.top] = m.x;
   for (Match& m : found) {
     for (auto r = replaced.find(m.x.node); r != replaced.end(); r = replaced.find(m.x.node)) m.x = r->second;
-    for (const Use& u : uses[m.top]) {
-      if (u.input_index >= 0) {
-        u.node->inputs[u.input_index] = m.x;
-      } else {
-        std::replace(u.node->control_inputs.begin(), u.node->control_inputs.end(), m.top, m.x.node);
-      }
-    }
-    if (named.count(m.top)) {  // keep the output's name: Identity(x)
-      for (const auto& in : m.top->inputs) candidates.push_back(in.node);
+    replace_node_uses(graph, *m.top, m.x);
+    dropped.insert(dropped.end(), m.inner.begin(), m.inner.end());
+    if (io.is_protected(*m.top)) {  // keep the output's name: Identity(x)
+      for (const auto& in : m.top->inputs) dropped.push_back(in.node);
       m.top->op = "Identity";
-      m.top->inputs = {m.x};
+      graph.set_inputs(*m.top, {m.x});
       for (int i = m.top->attrs().size() - 1; i >= 0; --i)
         if (m.top->attrs().Get(i).key() != "T") m.top->attrs().DeleteSubrange(i, 1);
-      removed.erase(m.top);
+    } else {
+      dropped.push_back(m.top);
     }
   }
-
   // Remove what only the dropouts used (keep_prob, Shape, constants).
-  uses = graph.uses();
-  auto producers = [](const Node* n, std::vector<const Node*>& out) {
-    for (const auto& in : n->inputs) out.push_back(in.node);
-    out.insert(out.end(), n->control_inputs.begin(), n->control_inputs.end());
-  };
-  for (const Node* n : removed) producers(n, candidates);
-  while (!candidates.empty()) {
-    const Node* p = candidates.back();
-    candidates.pop_back();
-    if (removed.count(p) || named.count(p)) continue;
-    const auto& us = uses[p];
-    if (std::all_of(us.begin(), us.end(), [&](const Use& u) { return removed.count(u.node); })) {
-      removed.insert(p);
-      producers(p, candidates);
-    }
-  }
-  graph.remove_nodes([&](const Node& n) { return removed.count(&n) > 0; });
+  erase_dead(graph, dropped, io.protected_names());
+  return !found.empty();
 }
 
 }  // namespace

@@ -37,68 +37,31 @@ bool dropped(const std::string& op) {
          op.ends_with("SummaryV2") || (op.starts_with("Write") && op.find("Summary") != std::string::npos);
 }
 
-void add_control(Node& n, Node* c) {
-  if (c != &n && std::find(n.control_inputs.begin(), n.control_inputs.end(), c) == n.control_inputs.end())
-    n.control_inputs.push_back(c);
-}
-
-void run(Graph& graph, const PassOptions&, PassContext& context) {
-  std::unordered_set<const Node*> named;
-  for (const auto& s : context.inputs) named.insert(graph.find(TensorRef::parse(s).node));
-  for (const auto& s : context.outputs) named.insert(graph.find(TensorRef::parse(s).node));
-
-  auto uses = graph.uses();
-  std::unordered_set<const Node*> removed, spliced;
-  std::vector<const Node*> seeds;  // their producers go too when nothing else reads them
+bool run(Graph& graph, const PassOptions&, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  std::vector<Node*> removed;
   for (Node* n : graph.topological_order()) {
-    if (named.count(n)) continue;
+    if (io.is_protected(*n)) continue;
     if (dropped(n->op)) {
-      removed.insert(n);
-      seeds.push_back(n);
-      for (const Use& u : uses[n])
-        if (u.input_index < 0) std::erase(u.node->control_inputs, n);
+      removed.push_back(n);
+      for (const Use& u : std::vector<Use>(n->uses()))
+        if (u.input_index < 0) graph.remove_control_input(*u.node, n);
       continue;
     }
-    if (!pass_through(n->op) || n->inputs.empty() || uses[n].empty()) continue;
-    const auto& consumers = uses[n];
+    const auto& consumers = n->uses();
+    if (!pass_through(n->op) || n->inputs.empty() || consumers.empty()) continue;
     const bool pivot = n->inputs[0].node->op == "Switch" &&
                        std::any_of(consumers.begin(), consumers.end(), [](const Use& u) { return u.input_index < 0; });
     const bool other_port = std::any_of(consumers.begin(), consumers.end(), [](const Use& u) {
       return u.input_index >= 0 && u.node->inputs[u.input_index].index != 0;
     });
     if (pivot || other_port) continue;
-    for (const Use& u : consumers) {
-      if (u.input_index >= 0) {
-        u.node->inputs[u.input_index] = n->inputs[0];
-      } else {
-        std::erase(u.node->control_inputs, n);
-        add_control(*u.node, n->inputs[0].node);
-      }
-      for (Node* c : n->control_inputs) add_control(*u.node, c);
-    }
-    removed.insert(n);
-    spliced.insert(n);
-    if (n->inputs.size() > 1) seeds.push_back(n);  // Print's message inputs
+    bypass(graph, *n, {n->inputs[0]});
+    removed.push_back(n);
   }
-
-  // Nodes that only the dropped ones (or Print's extra inputs) read.
-  uses = graph.uses();
-  while (!seeds.empty()) {
-    const Node* n = seeds.back();
-    seeds.pop_back();
-    std::vector<const Node*> producers;
-    for (std::size_t i = spliced.count(n) ? 1 : 0; i < n->inputs.size(); ++i) producers.push_back(n->inputs[i].node);
-    producers.insert(producers.end(), n->control_inputs.begin(), n->control_inputs.end());
-    for (const Node* p : producers) {
-      if (removed.count(p) || named.count(p)) continue;
-      const auto& us = uses[p];
-      if (std::all_of(us.begin(), us.end(), [&](const Use& u) { return removed.count(u.node); })) {
-        removed.insert(p);
-        seeds.push_back(p);
-      }
-    }
-  }
-  graph.remove_nodes([&](const Node& n) { return removed.count(&n) > 0; });
+  // With the nodes only the dropped ones (or Print's extra inputs) read.
+  erase_dead(graph, removed, io.protected_names());
+  return !removed.empty();
 }
 
 }  // namespace

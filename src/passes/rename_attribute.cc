@@ -12,19 +12,22 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions& options, PassContext&) {
+bool run(Graph& graph, const PassOptions& options, PassContext&) {
   if (!options.has("old_attribute_name") || !options.has("new_attribute_name"))
     fail("needs old_attribute_name and new_attribute_name");
   const std::string from = options.get_string("old_attribute_name");
   const std::string to = options.get_string("new_attribute_name");
   const std::string op = options.get_string("op_name", "*");
-  if (from == to) return;
+  if (from == to) return false;
+  bool changed = false;
   for (Node* n : graph.nodes()) {
     if ((op != "*" && n->op != op) || !n->attr(from)) continue;
     n->remove_attr(to);
     for (auto& entry : n->attrs())
       if (entry.key() == from) entry.set_key(to);
+    changed = true;
   }
+  return changed;
 }
 
 }  // namespace

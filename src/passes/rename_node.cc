@@ -24,17 +24,18 @@ void rename_refs(std::vector<std::string>& refs, const std::string& from, const 
   }
 }
 
-void run(Graph& graph, const PassOptions& options, PassContext& context) {
+bool run(Graph& graph, const PassOptions& options, PassContext& context) {
   if (!options.has("old_node_name") || !options.has("new_node_name")) fail("needs old_node_name and new_node_name");
   const std::string from = options.get_string("old_node_name");
   const std::string to = options.get_string("new_node_name");
   Node* n = graph.find(from);
   if (!n) fail("no node named '{}'", from);
-  if (from == to) return;
+  if (from == to) return false;
   if (graph.find(to)) fail("a node is already named '{}'", to);
   graph.rename(*n, to);
   rename_refs(context.inputs, from, to);
   rename_refs(context.outputs, from, to);
+  return true;
 }
 
 }  // namespace

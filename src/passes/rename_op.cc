@@ -11,13 +11,18 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions& options, PassContext&) {
+bool run(Graph& graph, const PassOptions& options, PassContext&) {
   if (!options.has("old_op_name") || !options.has("new_op_name")) fail("needs old_op_name and new_op_name");
   const std::string from = options.get_string("old_op_name");
   const std::string to = options.get_string("new_op_name");
   if (to.empty()) fail("new_op_name is empty");
+  bool changed = false;
   for (Node* n : graph.nodes())
-    if (n->op == from) n->op = to;
+    if (n->op == from && from != to) {
+      n->op = to;
+      changed = true;
+    }
+  return changed;
 }
 
 }  // namespace

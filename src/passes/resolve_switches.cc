@@ -14,7 +14,8 @@
 // removed, and each Merge with one live input is replaced by it. Merge input
 // order is never used. Control edges from the branch pivots (switch_t /
 // switch_f) are dropped; nodes only the removed ones used (pred_id, the flag
-// placeholder) go too. Repeats until no known Switch is left.
+// placeholder) go too. One round per run: the pipeline runs it again until no
+// known Switch is left (fixed_point).
 //
 // Preconditions: nodes named in the outputs must not be in an untaken branch
 // (the pass fails naming them); while-loop switches (LoopCond) are left alone.
@@ -67,8 +68,11 @@ Tensor scalar(DataType dtype, const std::string& text, const std::string& name) 
   return t;
 }
 
-// Feeds that fix the flags: the user's values, training-named bool placeholders.
-std::vector<std::pair<std::string, Tensor>> flag_feeds(const Graph& graph, const PassOptions& options) {
+// Feeds that fix the flags: the user's values, training-named bool
+// placeholders. A set=NAME:VALUE whose node is gone goes to `missing` (an
+// earlier round may have resolved and removed it).
+std::vector<std::pair<std::string, Tensor>> flag_feeds(const Graph& graph, const PassOptions& options,
+                                                       std::vector<std::string>& missing) {
   std::map<std::string, Tensor> feeds;
   for (const Node* n : graph.nodes())
     if (n->op == "Placeholder" && training_flag_name(n->name()) && n->attr("dtype") &&
@@ -79,7 +83,10 @@ std::vector<std::pair<std::string, Tensor>> flag_feeds(const Graph& graph, const
     if (colon == std::string::npos) fail("set={}: expected NAME:VALUE", s);
     std::string name = s.substr(0, colon);
     const Node* n = graph.find(name);
-    if (!n) fail("set={}: no node named '{}'", s, name);
+    if (!n) {
+      missing.push_back(fmt::format("set={}: no node named '{}'", s, name));
+      continue;
+    }
     DataType dtype = n->attr("dtype") ? n->attr("dtype")->type() : tensorflow::DT_BOOL;
     try {
       feeds[name] = scalar(dtype, s.substr(colon + 1), name);
@@ -125,139 +132,144 @@ std::optional<bool> predicate(const Graph& graph, const Endpoint& pred,
 bool is_switch(const Node* n) { return n->op == "Switch" || n->op == "RefSwitch"; }
 bool is_merge(const Node* n) { return n->op == "Merge" || n->op == "RefMerge"; }
 
-// One round: resolves every Switch whose predicate is known. Returns false
-// when there was none.
-bool resolve_once(Graph& graph, const std::vector<std::pair<std::string, Tensor>>& feeds, const NodeSet& named) {
-  std::unordered_map<const Node*, int> taken;  // resolved Switch -> the live port
+using Taken = std::unordered_map<const Node*, int>;  // resolved Switch -> the live port
+
+// Every Switch whose predicate is known, with the port it takes.
+Taken known_switches(const Graph& graph, const std::vector<std::pair<std::string, Tensor>>& feeds,
+                     const IoRefs& io) {
+  Taken taken;
   std::map<std::pair<const Node*, int>, std::optional<bool>> known;
   for (Node* n : graph.nodes()) {
-    if (!is_switch(n) || n->inputs.size() != 2 || named.count(n)) continue;
+    if (!is_switch(n) || n->inputs.size() != 2 || io.is_protected(*n)) continue;
     const Endpoint& p = n->inputs[1];
     auto k = known.find({p.node, p.index});
     if (k == known.end()) k = known.emplace(std::pair{p.node, p.index}, predicate(graph, p, feeds)).first;
     if (k->second) taken[n] = *k->second ? 1 : 0;
   }
-  if (taken.empty()) return false;
+  return taken;
+}
 
-  // Deadness, as TF's executor propagates it: a node with a dead input is
-  // dead; a Merge only when all its inputs are.
+// Deadness, as TF's executor propagates it: a node with a dead input is
+// dead; a Merge only when all its inputs are. A Merge with one live input
+// among several is `merged` into that input.
+struct Deadness {
   NodeSet dead;
-  std::unordered_map<const Node*, Endpoint> merged;  // Merge with one live input -> it
+  std::unordered_map<const Node*, Endpoint> merged;
+};
+
+Deadness propagate_deadness(const Graph& graph, const Taken& taken, const IoRefs& io) {
+  Deadness d;
   auto dead_port = [&](const Endpoint& e) {
     auto t = taken.find(e.node);
-    return dead.count(e.node) || (t != taken.end() && t->second != e.index);
+    return d.dead.count(e.node) || (t != taken.end() && t->second != e.index);
   };
   for (Node* n : graph.topological_order()) {
     if (is_merge(n)) {
       std::vector<Endpoint> live;
       for (const auto& in : n->inputs)
         if (!dead_port(in)) live.push_back(in);
-      if (live.empty()) dead.insert(n);
-      if (live.size() == 1 && live.size() < n->inputs.size()) merged[n] = live[0];
+      if (live.empty()) d.dead.insert(n);
+      if (live.size() == 1 && live.size() < n->inputs.size()) d.merged[n] = live[0];
       continue;
     }
-    bool d = std::any_of(n->inputs.begin(), n->inputs.end(), dead_port) ||
-             std::any_of(n->control_inputs.begin(), n->control_inputs.end(), [&](Node* c) { return dead.count(c); });
-    if (d) dead.insert(n);
+    if (std::any_of(n->inputs.begin(), n->inputs.end(), dead_port) ||
+        std::any_of(n->control_inputs.begin(), n->control_inputs.end(), [&](Node* c) { return d.dead.count(c); }))
+      d.dead.insert(n);
   }
-  for (const Node* n : dead)
-    if (named.count(n)) fail("'{}' is in a branch the known predicates never take", n->name());
+  for (const Node* n : d.dead)
+    if (io.is_protected(*n)) fail("'{}' is in a branch the known predicates never take", n->name());
+  return d;
+}
 
-  // Pivots: Identity nodes on a resolved Switch (switch_t / switch_f).
-  NodeSet pivots;
-  for (Node* n : graph.nodes())
-    if (n->op == "Identity" && n->inputs.size() == 1 && taken.count(n->inputs[0].node)) pivots.insert(n);
+// The Const a reader of a merged Merge's value_index (output 1) reads instead.
+Node* value_index_const(Graph& graph, const Node* merge, const Endpoint& live) {
+  const std::string name = merge->name() + "/value_index";
+  if (Node* c = graph.find(name)) return c;
+  const auto& ins = merge->inputs;
+  int32_t index = static_cast<int32_t>(std::find(ins.begin(), ins.end(), live) - ins.begin());
+  return &add_const(graph, name, Tensor{tensorflow::DT_INT32, {}, std::string(reinterpret_cast<const char*>(&index), 4), {}});
+}
 
+// Live nodes read through resolved Switches and merged Merges; control edges
+// from the pivots (switch_t / switch_f) are dropped.
+void rewire_live_readers(Graph& graph, const Taken& taken, const Deadness& d, const NodeSet& pivots,
+                         const NodeSet& removed) {
   auto resolve = [&](Endpoint e) {
     for (;;) {
       if (auto t = taken.find(e.node); t != taken.end() && t->second == e.index) {
         e = e.node->inputs[0];
-      } else if (auto m = merged.find(e.node); m != merged.end() && e.index == 0) {
+      } else if (auto m = d.merged.find(e.node); m != d.merged.end() && e.index == 0) {
         e = m->second;
       } else {
         return e;
       }
     }
   };
-  NodeSet removed(dead.begin(), dead.end());
-  for (const auto& [s, port] : taken) removed.insert(s);
-  for (const auto& [m, live] : merged) removed.insert(m);
   for (Node* n : graph.nodes()) {
-    if (removed.count(n)) continue;
-    for (auto& in : n->inputs) {
-      if (auto m = merged.find(in.node); m != merged.end() && in.index == 1) {  // value_index: a Const
-        std::string name = in.node->name() + "/value_index";
-        Node* c = graph.find(name);
-        if (!c) {
-          c = &graph.add_node(name, "Const");
-          c->set_attr("dtype").set_type(tensorflow::DT_INT32);
-          const auto& ins = in.node->inputs;
-          int32_t index = static_cast<int32_t>(std::find(ins.begin(), ins.end(), m->second) - ins.begin());
-          Tensor t{tensorflow::DT_INT32, {}, std::string(reinterpret_cast<const char*>(&index), 4), {}};
-          tensor_to_proto(std::move(t), c->set_attr("value").mutable_tensor());
-        }
-        in = {c, 0};
-      }
+    if (removed.count(n) || d.merged.count(n)) continue;
+    for (std::size_t i = 0; i < n->inputs.size(); ++i) {
+      Endpoint in = n->inputs[i];
+      if (auto m = d.merged.find(in.node); m != d.merged.end() && in.index == 1) in = {value_index_const(graph, m->first, m->second), 0};
       in = resolve(in);
+      if (in != n->inputs[i]) graph.set_input(*n, i, in);
     }
     std::vector<Node*> controls;
     for (Node* c : n->control_inputs) {
       if (pivots.count(c)) continue;
       Node* r = c;
-      if (taken.count(c) || merged.count(c)) r = resolve({c, taken.count(c) ? taken[c] : 0}).node;
+      if (auto t = taken.find(c); t != taken.end()) r = resolve({c, t->second}).node;
+      else if (d.merged.count(c)) r = resolve({c, 0}).node;
       if (r != n && std::find(controls.begin(), controls.end(), r) == controls.end()) controls.push_back(r);
     }
-    n->control_inputs = std::move(controls);
+    if (controls != n->control_inputs.vector()) graph.set_control_inputs(*n, std::move(controls));
   }
-  for (auto& [m, live] : merged)
-    if (named.count(m)) {  // an output Merge keeps its name as Identity
+  for (auto& [m, live] : d.merged)
+    if (removed.count(m) == 0) {  // an output Merge keeps its name as Identity
       Node* node = const_cast<Node*>(m);
       node->op = "Identity";
-      node->inputs = {resolve(live)};
+      graph.set_inputs(*node, {resolve(live)});
       node->remove_attr("N");
-      removed.erase(m);
     }
+}
+
+// One round: resolves every Switch whose predicate is known. Returns false
+// when there was none.
+bool resolve_once(Graph& graph, const std::vector<std::pair<std::string, Tensor>>& feeds, const IoRefs& io) {
+  const Taken taken = known_switches(graph, feeds, io);
+  if (taken.empty()) return false;
+  const Deadness d = propagate_deadness(graph, taken, io);
+
+  // Pivots: Identity nodes on a resolved Switch (switch_t / switch_f).
+  NodeSet pivots;
+  for (Node* n : graph.nodes())
+    if (n->op == "Identity" && n->inputs.size() == 1 && taken.count(n->inputs[0].node)) pivots.insert(n);
+
+  NodeSet removed(d.dead.begin(), d.dead.end());
+  for (const auto& [s, port] : taken) removed.insert(s);
+  for (const auto& [m, live] : d.merged)
+    if (!io.is_protected(*m)) removed.insert(m);
+  rewire_live_readers(graph, taken, d, pivots, removed);
 
   // Then what only the removed nodes used (pred_id, pivots, the flag).
-  auto uses = graph.uses();
-  std::vector<const Node*> work(removed.begin(), removed.end());
-  for (const Node* p : pivots) work.push_back(p);
-  while (!work.empty()) {
-    const Node* n = work.back();
-    work.pop_back();
-    std::vector<const Node*> producers{n};
-    for (const auto& in : n->inputs) producers.push_back(in.node);
-    producers.insert(producers.end(), n->control_inputs.begin(), n->control_inputs.end());
-    for (const Node* p : producers) {
-      if (removed.count(p) || named.count(p)) continue;
-      const auto& us = uses[p];
-      if (std::all_of(us.begin(), us.end(), [&](const Use& u) { return removed.count(u.node); }) &&
-          (!us.empty() || pivots.count(p))) {
-        removed.insert(p);
-        work.push_back(p);
-      }
-    }
-  }
-  graph.remove_nodes([&](const Node& n) { return removed.count(&n) > 0; });
+  std::vector<Node*> seeds;
+  for (const Node* n : removed) seeds.push_back(const_cast<Node*>(n));
+  for (const Node* n : pivots) seeds.push_back(const_cast<Node*>(n));
+  erase_dead(graph, seeds, io.protected_names());
   return true;
 }
 
-void run(Graph& graph, const PassOptions& options, PassContext& context) {
-  const auto feeds = flag_feeds(graph, options);
-  for (int round = 0; round < 32; ++round) {
-    NodeSet named;
-    for (const auto& s : context.inputs)
-      if (const Node* n = graph.find(TensorRef::parse(s).node)) named.insert(n);
-    for (const auto& s : context.outputs)
-      if (const Node* n = graph.find(TensorRef::parse(s).node)) named.insert(n);
-    if (!resolve_once(graph, feeds, named)) break;
-  }
+bool run(Graph& graph, const PassOptions& options, PassContext& context) {
+  const IoRefs io(context.inputs, context.outputs);
+  std::vector<std::string> missing;
+  if (resolve_once(graph, flag_feeds(graph, options, missing), io)) return true;  // the pipeline runs it again
   for (const Node* n : graph.nodes())
     if (is_switch(n) && n->inputs.size() == 2 && n->inputs[1].node->op != "LoopCond") {
+      if (!missing.empty()) fail("{}", missing.front());  // a Switch is left that a misspelt flag may be for
       context.warnings.push_back("resolve_switches: the predicate of '" + n->name() +
                                  "' is unknown; give it with set=NAME:VALUE");
       break;
     }
+  return false;
 }
 
 }  // namespace
@@ -267,7 +279,8 @@ PassSpec resolve_switches() {
           "Replace tf.cond Switch/Merge on a known flag (Const, default, is_training-like, set=NAME:VALUE) by the "
           "branch it takes",
           {{"set", OptionType::kString, "NAME:VALUE, the value of a flag (e.g. is_train:false)", true}},
-          run};
+          run,
+          /*fixed_point=*/true};
 }
 
 }  // namespace tfprod::passes

@@ -16,6 +16,7 @@
 #include <limits>
 
 #include "eval/tensor_util.h"
+#include "passes/float_weights.h"
 #include "passes/passes.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tfprod/error.h"
@@ -24,17 +25,14 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions& options, PassContext&) {
+bool run(Graph& graph, const PassOptions& options, PassContext&) {
   const int64_t num_steps = options.get_int("num_steps", 256);
   if (num_steps < 1) fail("num_steps must be at least 1, got {}", num_steps);
+  bool changed = false;
   for (Node* n : graph.nodes()) {
-    if (n->op != "Const") continue;
-    const auto* dtype = n->attr("dtype");
-    const auto* value = n->attr("value");
-    if (!dtype || !value || !value->has_tensor()) fail("Const '{}' has no dtype or value", n->name());
-    if (dtype->type() != tensorflow::DT_FLOAT) continue;
-    Tensor w = tensor_from_proto(value->tensor(), n->name());
-    if (w.num_elements() < 16) continue;
+    std::optional<Tensor> found = large_float_const(*n, 16);
+    if (!found) continue;
+    Tensor& w = *found;
 
     auto vals = eval::values<float>(w);
     float min = std::numeric_limits<float>::max(), max = std::numeric_limits<float>::lowest();
@@ -50,7 +48,9 @@ void run(Graph& graph, const PassOptions& options, PassContext&) {
       v = min + width * (static_cast<float>(bucket) + 0.5f);
     }
     tensor_to_proto(std::move(w), n->set_attr("value").mutable_tensor());
+    changed = true;
   }
+  return changed;
 }
 
 }  // namespace

@@ -11,11 +11,16 @@ namespace tfprod::passes {
 
 namespace {
 
-void run(Graph& graph, const PassOptions& options, PassContext&) {
+bool run(Graph& graph, const PassOptions& options, PassContext&) {
   const std::string device = options.get_string("device");
   const bool if_default = options.get_bool("if_default", false);
+  bool changed = false;
   for (Node* n : graph.nodes())
-    if (!if_default || n->device.empty()) n->device = device;
+    if ((!if_default || n->device.empty()) && n->device != device) {
+      n->device = device;
+      changed = true;
+    }
+  return changed;
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ struct InputSpec {
   std::optional<Shape> shape;
 };
 
-void run(Graph& graph, const PassOptions& options, PassContext& context) {
+bool run(Graph& graph, const PassOptions& options, PassContext& context) {
   if (context.outputs.empty()) fail("needs the graph's outputs (--outputs)");
   std::map<std::string, InputSpec> per_name;
   auto names = options.get_all("name");
@@ -49,10 +49,12 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
     }
   }
 
+  const IoRefs io(context.inputs, context.outputs);
   std::unordered_set<const Node*> cut;
   std::vector<Node*> placeholders;
+  bool changed = false;
   for (std::size_t i = 0; i < context.inputs.size(); ++i) {
-    TensorRef ref = TensorRef::parse(context.inputs[i]);
+    const TensorRef& ref = io.inputs()[i];
     Node* node = graph.find(ref.node);
     if (!node) fail("input '{}' is not in the graph", context.inputs[i]);
     InputSpec spec = per_name.count(ref.node) ? per_name[ref.node] : per_name[context.inputs[i]];
@@ -63,9 +65,7 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
     Node* ph = node;
     if (ref.index > 0) {
       ph = &graph.add_node(ref.node + "_" + std::to_string(ref.index), "Placeholder");
-      for (Node* n : graph.nodes())
-        for (auto& in : n->inputs)
-          if (in.node == node && in.index == ref.index) in = {ph, 0};
+      replace_all_uses(graph, {node, ref.index}, {ph, 0});
     }
     // Other ports of a node cut at port 0 are pruned below; one the outputs
     // still need is refused there.
@@ -79,12 +79,19 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
     if (!shape && ph->op == "Placeholder" && ph->attr("shape") && ph->attr("shape")->has_shape() &&
         !ph->attr("shape")->shape().unknown_rank())
       shape = shape_from_proto(ph->attr("shape")->shape());
+    auto spelled = [](const Node& n) {  // one node: cheap
+      std::string s = n.op;
+      for (const auto& a : n.attrs()) s += a.SerializeAsString();
+      return s;
+    };
+    const std::string before = spelled(*ph);
+    changed |= !ph->inputs.empty() || !ph->control_inputs.empty();
     ph->op = "Placeholder";
-    ph->inputs.clear();
-    ph->control_inputs.clear();
+    graph.clear_inputs(*ph);
     ph->attrs().Clear();
     ph->set_attr("dtype").set_type(dtype);
     if (shape) shape_to_proto(*shape, ph->set_attr("shape").mutable_shape());
+    changed |= before != spelled(*ph);
     cut.insert(ph);
     placeholders.push_back(ph);
   }
@@ -92,9 +99,9 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
   // Keep the ancestors of the outputs, not looking past the placeholders.
   std::unordered_set<const Node*> keep;
   std::vector<const Node*> stack;
-  for (const auto& out : context.outputs) {
-    const Node* n = graph.find(TensorRef::parse(out).node);
-    if (!n) fail("output '{}' is not in the graph", out);
+  for (std::size_t i = 0; i < io.outputs().size(); ++i) {
+    const Node* n = graph.find(io.outputs()[i].node);
+    if (!n) fail("output '{}' is not in the graph", context.outputs[i]);
     stack.push_back(n);
   }
   while (!stack.empty()) {
@@ -109,7 +116,9 @@ void run(Graph& graph, const PassOptions& options, PassContext& context) {
       if (cut.count(in.node) && in.index != 0 && in.node->op == "Placeholder")
         fail("node '{}' reads output {} of '{}', which is cut to a one-output Placeholder; list '{}:{}' in the inputs",
              n->name(), in.index, in.node->name(), in.node->name(), in.index);
+  const std::size_t before = graph.size();
   graph.remove_nodes([&](const Node& n) { return !keep.count(&n); });
+  return changed || graph.size() != before;
 }
 
 }  // namespace

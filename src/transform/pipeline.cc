@@ -59,19 +59,16 @@ std::vector<StepResult> run_pipeline(Graph& graph, const std::vector<PipelineSte
     const std::vector<bool> present = present_outputs(graph, context);
     const PassContext saved = context;
     try {
-      step.pass->run(graph, step.options, context);
+      bool changed = step.pass->run(graph, step.options, context);
       validate(graph);
       if (step.pass->fixed_point) {
-        std::string before = serialize(snapshot.to_graphdef()), after = serialize(graph.to_graphdef());
         int iterations = 1;
-        while (after != before && iterations < kMaxIterations) {
-          step.pass->run(graph, step.options, context);
+        while (changed && iterations < kMaxIterations) {
+          changed = step.pass->run(graph, step.options, context);
           validate(graph);
-          before = std::move(after);
-          after = serialize(graph.to_graphdef());
           ++iterations;
         }
-        if (after != before)
+        if (changed)
           context.warnings.push_back(
               fmt::format("transform '{}' still changed the graph after {} iterations", r.name, kMaxIterations));
       }
