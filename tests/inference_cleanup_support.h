@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "tfprod/graph.h"
 #include "tfprod/tensor.h"
 
