@@ -9,7 +9,8 @@ packages=(
   libleveldb-dev libsnappy-dev
   libfmt-dev libcli11-dev nlohmann-json3-dev libeigen3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libopencv-dev
+  libopencv-dev libjpeg-dev libpng-dev
+  dpkg-dev file
   graphviz
   clang-14 libclang-rt-14-dev
 )

@@ -5,7 +5,7 @@
 #include <google/protobuf/text_format.h>
 
 #include "eval/half.h"
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "eval_test_support.h"
 #include "tfprod/error.h"
 #include "tfprod/eval.h"

@@ -10,7 +10,7 @@
 #include <map>
 #include <regex>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "eval_test_support.h"
 #include "test_support.h"
 #include "tfprod/error.h"

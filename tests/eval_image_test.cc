@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "eval_test_support.h"
 #include "tfprod/error.h"
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "eval_test_support.h"
 #include "tfprod/error.h"
 

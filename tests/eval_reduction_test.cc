@@ -7,7 +7,7 @@
 #include <functional>
 #include <limits>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "eval_test_support.h"
 #include "tfprod/error.h"
 

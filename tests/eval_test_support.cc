@@ -1,6 +1,6 @@
 #include "eval_test_support.h"
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/eval.h"

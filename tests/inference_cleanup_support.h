@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "eval/tensor_util.h"
 #include "graph_text_support.h"
+#include "tfprod/tensor_values.h"
 #include "tfprod/graph.h"
 #include "tfprod/tensor.h"
 

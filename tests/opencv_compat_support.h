@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "tfprod/graph.h"
 #include "tfprod/model_file.h"
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "test_support.h"
 #include "tfprod/model_file.h"
 #include "tfprod/npy.h"

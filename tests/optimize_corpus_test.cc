@@ -5,7 +5,7 @@
 // original training graph in inference mode.
 #include <gtest/gtest.h>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "test_support.h"
 #include "tfprod/model_file.h"
 #include "tfprod/opencv_runner.h"

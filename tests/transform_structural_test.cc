@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "test_support.h"
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "tfprod/model_file.h"
 #include "tfprod/error.h"
 #include "tfprod/transform.h"

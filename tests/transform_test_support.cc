@@ -6,7 +6,7 @@
 #include <map>
 #include <random>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tfprod/eval.h"
 #include "tfprod/transform.h"

@@ -8,7 +8,7 @@
 #include <random>
 #include <set>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "test_support.h"
 #include "tfprod/error.h"

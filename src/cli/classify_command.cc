@@ -12,7 +12,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/model_inputs.h"
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "tfprod/error.h"
 #include "tfprod/freeze.h"
 #include "tfprod/model_file.h"

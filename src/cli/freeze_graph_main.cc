@@ -8,6 +8,7 @@
 #include "cli/cli_util.h"
 #include "cli/freeze_job.h"
 #include "tfprod/error.h"
+#include "tfprod/version.h"
 
 namespace {
 
@@ -25,6 +26,7 @@ void note(const std::string& text) { std::fprintf(stderr, "freeze_graph: %s\n", 
 
 int main(int argc, char** argv) {
   CLI::App app{"freeze_graph (tfprod): merge a graph and a checkpoint into a frozen GraphDef"};
+  app.set_version_flag("--version", std::string("freeze_graph (tfprod) ") + tfprod::kVersion);
   Flags f;
   app.add_option("--input_graph", f.input_graph, "GraphDef file to load (text or binary)");
   app.add_option("--input_saver", f.input_saver, "SaverDef file (accepted; tfprod reads restore ops from the graph)");

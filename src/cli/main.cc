@@ -3,11 +3,12 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "tfprod/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"tfprod: turn TensorFlow training output into a production model, without TensorFlow"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "tfprod 0.1.0");
+  app.set_version_flag("--version", std::string("tfprod ") + tfprod::kVersion);
   std::function<int()> action;
   tfprod::cli::add_export_command(app, &action);
   tfprod::cli::add_freeze_command(app, &action);

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "cli/cli_util.h"
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "tfprod/npy.h"
 
 namespace tfprod::cli {

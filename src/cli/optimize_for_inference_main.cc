@@ -17,6 +17,7 @@
 #include "tfprod/error.h"
 #include "tfprod/presets.h"
 #include "tfprod/transform.h"
+#include "tfprod/version.h"
 
 namespace {
 
@@ -34,6 +35,7 @@ std::string existing(const std::vector<std::string>& calls) {
 
 int main(int argc, char** argv) {
   CLI::App app{"optimize_for_inference (tfprod): TF's inference optimisations, then tfprod's inference cleanup"};
+  app.set_version_flag("--version", std::string("optimize_for_inference (tfprod) ") + tfprod::kVersion);
   std::string input, output, frozen = "true", input_names, output_names, toco = "false", to_const;
   int placeholder_type_enum = 1;
   bool tf_behaviour = false;

@@ -6,9 +6,11 @@
 #include "cli/cli_util.h"
 #include "cli/summarize.h"
 #include "tfprod/model_file.h"
+#include "tfprod/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"summarize_graph (tfprod): inputs, outputs, parameters and ops of a GraphDef"};
+  app.set_version_flag("--version", std::string("summarize_graph (tfprod) ") + tfprod::kVersion);
   std::string in_graph, structure = "false";
   app.add_option("--in_graph", in_graph, "GraphDef file (binary or text)")->required();
   app.add_option("--print_structure", structure, "List every node")->expected(0, 1)->default_str("false");

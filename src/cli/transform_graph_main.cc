@@ -4,9 +4,11 @@
 
 #include "cli/cli_util.h"
 #include "cli/transform_job.h"
+#include "tfprod/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"transform_graph (tfprod): apply TF graph transforms to a GraphDef"};
+  app.set_version_flag("--version", std::string("transform_graph (tfprod) ") + tfprod::kVersion);
   tfprod::cli::TransformJob job;
   job.program = "transform_graph";
   job.out_flag = "--out_graph";

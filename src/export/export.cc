@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "tfprod/analysis.h"
 #include "tfprod/error.h"
 #include "tfprod/export.h"

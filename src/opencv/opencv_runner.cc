@@ -1,16 +1,18 @@
+// tfprod's side of OpenCV: tensors in TF's layout are converted to OpenCV's
+// float blobs here, and the OpenCV calls themselves are made by the plugin
+// (opencv_plugin.h), loaded on first use so that no other command pays for
+// OpenCV at start-up.
 #include "tfprod/opencv_runner.h"
 
-#include <opencv2/core.hpp>
-#include <opencv2/core/utility.hpp>
-#include <opencv2/dnn.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
+#include <array>
 #include <cstring>
 
-#include "eval/tensor_util.h"
+#include "opencv/image_decode.h"
+#include "opencv/plugin_loader.h"
 #include "tfprod/error.h"
+#include "tfprod/file_util.h"
 #include "tfprod/tensor_name.h"
+#include "tfprod/tensor_values.h"
 
 namespace tfprod {
 
@@ -37,94 +39,73 @@ Tensor permute4(const Tensor& t, const std::array<int, 4>& perm) {
   return out;
 }
 
-cv::Mat to_blob(const Tensor& t) {
-  std::vector<int> dims;
-  for (int64_t d : t.shape) dims.push_back(static_cast<int>(d));
-  if (dims.empty()) dims.push_back(1);
-  cv::Mat m(static_cast<int>(dims.size()), dims.data(), CV_32F);
-  std::memcpy(m.data, t.data.data(), t.data.size());
-  return m;
+opencv_plugin::Blob to_blob(const Tensor& t) {
+  opencv_plugin::Blob b;
+  for (int64_t d : t.shape) b.dims.push_back(static_cast<int>(d));
+  auto v = eval::values<float>(t);
+  b.data.assign(v.begin(), v.end());
+  return b;
 }
 
-Tensor from_blob(const cv::Mat& m) {
-  cv::Mat f;
-  m.convertTo(f, CV_32F);
-  Shape shape;
-  for (int i = 0; i < f.dims; ++i) shape.push_back(f.size[i]);
+Tensor from_blob(const opencv_plugin::Blob& b) {
+  Shape shape(b.dims.begin(), b.dims.end());
   Tensor t = eval::make_tensor(tensorflow::DT_FLOAT, shape);
-  cv::Mat c = f.isContinuous() ? f : f.clone();
-  std::memcpy(t.data.data(), c.data, t.data.size());
+  if (t.data.size() != b.data.size() * sizeof(float)) fail("OpenCV returned a blob whose size disagrees with its shape");
+  std::memcpy(t.data.data(), b.data.data(), t.data.size());
   return t;
 }
 
 }  // namespace
 
-std::string opencv_version() { return CV_VERSION; }
+std::string opencv_version() { return opencv_plugin::api().opencv_version(); }
 
 Tensor load_image(const std::filesystem::path& path, bool gray, int width, int height) {
-  cv::Mat img = cv::imread(path.string(), gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
-  if (img.empty()) fail("{}: cannot read the image (missing, or not a format OpenCV decodes)", path.string());
-  if (!gray) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
-  if (width > 0 && height > 0) cv::resize(img, img, cv::Size(width, height), 0, 0, cv::INTER_AREA);
-  cv::Mat f;
-  img.convertTo(f, CV_32F);
-  Tensor t = eval::make_tensor(tensorflow::DT_FLOAT, {1, f.rows, f.cols, f.channels()});
-  cv::Mat c = f.isContinuous() ? f : f.clone();
-  std::memcpy(t.data.data(), c.data, t.data.size());
+  const DecodedImage img = decode_image(read_file(path, uint64_t{1} << 30), gray, path.string());
+  const uint8_t* pixels = img.pixels.data();
+  int w = img.width, h = img.height;
+  std::vector<uint8_t> resized;
+  if (width > 0 && height > 0) {
+    resized.resize(static_cast<std::size_t>(width) * height * img.channels);
+    opencv_plugin::api().resize_area(img.pixels.data(), img.width, img.height, img.channels, resized.data(), width,
+                                     height);
+    pixels = resized.data();
+    w = width;
+    h = height;
+  }
+  Tensor t = eval::make_tensor(tensorflow::DT_FLOAT, {1, h, w, img.channels});
+  auto dst = eval::values<float>(t);
+  for (std::size_t i = 0; i < dst.size(); ++i) dst[i] = static_cast<float>(pixels[i]);
   return t;
 }
 
 std::string opencv_import_error(const std::filesystem::path& model) {
-  try {
-    cv::dnn::Net net = cv::dnn::readNetFromTensorflow(model.string());
-    if (net.empty()) return "OpenCV imported an empty network";
-    return "";
-  } catch (const cv::Exception& e) {
-    return e.what();
-  }
+  return opencv_plugin::api().import_error(model.string());
 }
 
 OpenCvRun run_in_opencv(const std::filesystem::path& model, const std::vector<std::pair<std::string, Tensor>>& feeds,
                         const std::vector<std::vector<std::string>>& outputs, bool nhwc) {
+  const opencv_plugin::Api& cv = opencv_plugin::api();
+  std::vector<std::pair<std::string, opencv_plugin::Blob>> blobs;
+  for (const auto& [name, value] : feeds) {
+    Tensor f = eval::cast(value, tensorflow::DT_FLOAT);
+    if (nhwc && f.shape.size() == 4) f = permute4(f, {0, 3, 1, 2});
+    blobs.emplace_back(std::string(node_of(name)), to_blob(f));
+  }
+  std::vector<opencv_plugin::Output> wanted;
+  for (const auto& candidates : outputs) {
+    opencv_plugin::Output o;
+    o.name = candidates.empty() ? "" : candidates.front();
+    for (const auto& c : candidates) o.layers.emplace_back(node_of(c));
+    wanted.push_back(std::move(o));
+  }
   OpenCvRun run;
-  try {
-    cv::setNumThreads(1);
-    cv::dnn::Net net = cv::dnn::readNetFromTensorflow(model.string());
-    if (net.empty()) {
-      run.error = "OpenCV imported an empty network";
-      return run;
-    }
-    net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-    net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-    for (const auto& [name, value] : feeds) {
-      Tensor f = eval::cast(value, tensorflow::DT_FLOAT);
-      if (nhwc && f.shape.size() == 4) f = permute4(f, {0, 3, 1, 2});
-      net.setInput(to_blob(f), std::string(node_of(name)));
-    }
-    std::vector<cv::String> names;
-    for (const auto& candidates : outputs) {
-      std::string chosen;
-      for (const auto& c : candidates)
-        if (net.getLayerId(std::string(node_of(c))) >= 0) {
-          chosen = std::string(node_of(c));
-          break;
-        }
-      if (chosen.empty()) {
-        run.error = fmt::format("OpenCV's network has no layer for output '{}'", candidates.front());
-        return run;
-      }
-      names.push_back(chosen);
-    }
-    std::vector<cv::Mat> blobs;
-    net.forward(blobs, names);
-    for (const auto& b : blobs) {
-      Tensor t = from_blob(b);
-      if (nhwc && t.shape.size() == 4) t = permute4(t, {0, 2, 3, 1});
-      run.outputs.push_back(std::move(t));
-    }
-  } catch (const cv::Exception& e) {
-    run.error = e.what();
-    run.outputs.clear();
+  std::vector<opencv_plugin::Blob> results;
+  run.error = cv.run(model.string(), blobs, wanted, &results);
+  if (!run.error.empty()) return run;
+  for (const auto& b : results) {
+    Tensor t = from_blob(b);
+    if (nhwc && t.shape.size() == 4) t = permute4(t, {0, 2, 3, 1});
+    run.outputs.push_back(std::move(t));
   }
   return run;
 }

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <random>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "tfprod/error.h"
 #include "tfprod/eval.h"
 #include "tfprod/freeze.h"

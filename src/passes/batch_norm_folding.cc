@@ -1,7 +1,7 @@
 // The batch-norm folds' shared steps (batch_norm_folding.h).
 #include "passes/batch_norm_folding.h"
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "tensorflow/core/framework/attr_value.pb.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tfprod/rewrite.h"

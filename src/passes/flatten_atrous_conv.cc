@@ -24,7 +24,7 @@
 #include <array>
 #include <unordered_set>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "passes/passes.h"
 #include "tfprod/error.h"
 

@@ -22,7 +22,7 @@
 // others read as well are copied, not changed.
 #include <unordered_set>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "passes/batch_norm_folding.h"
 #include "passes/passes.h"
 #include "tfprod/error.h"

@@ -9,7 +9,7 @@
 // that Const; a Cast whose input is (so reached) a Const becomes a Const
 // holding the cast value. Nodes left unused are removed unless named in the
 // inputs or outputs. Values are unchanged.
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "passes/passes.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 

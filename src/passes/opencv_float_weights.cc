@@ -14,7 +14,7 @@
 #include <unordered_set>
 #include <utility>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "passes/passes.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 

@@ -17,7 +17,7 @@
 // zero inputs); otherwise the graph is left unchanged with a warning.
 #include <map>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "passes/passes.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tfprod/eval.h"

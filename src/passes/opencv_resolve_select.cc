@@ -10,7 +10,7 @@
 // read the branch directly. A Select named in the outputs becomes an Identity
 // of the branch. Nodes left without consumers are removed unless they are
 // inputs or outputs. Values are unchanged.
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "passes/passes.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 

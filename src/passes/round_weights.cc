@@ -15,7 +15,7 @@
 #include <cmath>
 #include <limits>
 
-#include "eval/tensor_util.h"
+#include "tfprod/tensor_values.h"
 #include "passes/float_weights.h"
 #include "passes/passes.h"
 #include "tensorflow/core/framework/tensor.pb.h"
