@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "tensorflow/core/framework/graph.pb.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/graph.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/graph.h"
 #include "tfprod/presets.h"
@@ -31,15 +31,15 @@
 
 namespace {
 
-using tensorflow::DT_FLOAT;
+using tfprod::tf::DT_FLOAT;
 
-tensorflow::AttrValue* attr(tensorflow::NodeDef* n, const std::string& key) {
+tfprod::tf::AttrValue* attr(tfprod::tf::NodeDef* n, const std::string& key) {
   auto* e = n->add_attr();
   e->set_key(key);
   return e->mutable_value();
 }
 
-tensorflow::NodeDef* node(tensorflow::GraphDef& g, const std::string& name, const std::string& op,
+tfprod::tf::NodeDef* node(tfprod::tf::GraphDef& g, const std::string& name, const std::string& op,
                           std::vector<std::string> inputs = {}, bool typed = true) {
   auto* n = g.add_node();
   n->set_name(name);
@@ -49,7 +49,7 @@ tensorflow::NodeDef* node(tensorflow::GraphDef& g, const std::string& name, cons
   return n;
 }
 
-void constant(tensorflow::GraphDef& g, const std::string& name, const std::vector<int64_t>& shape, float value) {
+void constant(tfprod::tf::GraphDef& g, const std::string& name, const std::vector<int64_t>& shape, float value) {
   auto* n = node(g, name, "Const", {}, false);
   attr(n, "dtype")->set_type(DT_FLOAT);
   auto* t = attr(n, "value")->mutable_tensor();
@@ -64,18 +64,18 @@ void constant(tensorflow::GraphDef& g, const std::string& name, const std::vecto
   t->set_tensor_content(std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
 }
 
-tensorflow::GraphDef make_graph(int blocks) {
-  tensorflow::GraphDef g;
+tfprod::tf::GraphDef make_graph(int blocks) {
+  tfprod::tf::GraphDef g;
   auto* x = node(g, "x", "Placeholder", {}, false);
   attr(x, "dtype")->set_type(DT_FLOAT);
   for (int d : {1, 1, 1, 8}) attr(x, "shape")->mutable_shape()->add_dim()->set_size(d);
   auto* f = node(g, "is_training/default", "Const", {}, false);
-  attr(f, "dtype")->set_type(tensorflow::DT_BOOL);
+  attr(f, "dtype")->set_type(tfprod::tf::DT_BOOL);
   auto* ft = attr(f, "value")->mutable_tensor();
-  ft->set_dtype(tensorflow::DT_BOOL);
+  ft->set_dtype(tfprod::tf::DT_BOOL);
   ft->add_bool_val(false);
   auto* flag = node(g, "is_training", "PlaceholderWithDefault", {"is_training/default"}, false);
-  attr(flag, "dtype")->set_type(tensorflow::DT_BOOL);
+  attr(flag, "dtype")->set_type(tfprod::tf::DT_BOOL);
   attr(flag, "shape")->mutable_shape();
 
   std::string prev = "x";
@@ -101,16 +101,16 @@ tensorflow::GraphDef make_graph(int blocks) {
     node(g, b + "scaled", "Mul", {b + "bn", b + "k"});
     node(g, b + "relu", "Relu", {b + "scaled"});
     // tf.reshape(relu, tf.shape(relu)): a shape known from the placeholder's
-    attr(node(g, b + "shape", "Shape", {b + "relu"}), "out_type")->set_type(tensorflow::DT_INT32);
-    attr(node(g, b + "reshape", "Reshape", {b + "relu", b + "shape"}), "Tshape")->set_type(tensorflow::DT_INT32);
+    attr(node(g, b + "shape", "Shape", {b + "relu"}), "out_type")->set_type(tfprod::tf::DT_INT32);
+    attr(node(g, b + "reshape", "Reshape", {b + "relu", b + "shape"}), "Tshape")->set_type(tfprod::tf::DT_INT32);
     attr(node(g, b + "check", "CheckNumerics", {b + "reshape"}), "message")->set_s("bad");
     node(g, b + "dead", "Neg", {b + "relu"});
     // TF1 tf.nn.dropout(check, 0.5)
     constant(g, b + "drop/keep", {}, 0.5f);
     auto* shape = node(g, b + "drop/Shape", "Shape", {b + "check"});
-    attr(shape, "out_type")->set_type(tensorflow::DT_INT32);
+    attr(shape, "out_type")->set_type(tfprod::tf::DT_INT32);
     auto* ru = node(g, b + "drop/random_uniform", "RandomUniform", {b + "drop/Shape"}, false);
-    attr(ru, "T")->set_type(tensorflow::DT_INT32);
+    attr(ru, "T")->set_type(tfprod::tf::DT_INT32);
     attr(ru, "dtype")->set_type(DT_FLOAT);
     attr(ru, "seed")->set_i(0);
     attr(ru, "seed2")->set_i(0);

@@ -49,8 +49,8 @@
 #include <unistd.h>
 
 #include "example/graph_builder.h"
-#include "tensorflow/core/framework/graph.pb.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/graph.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/eval.h"
 #include "tfprod/graph.h"
 #include "tfprod/model_file.h"
@@ -72,7 +72,7 @@ struct Rng {
 
 Tensor random_tensor(Rng& rng, const Shape& shape, float a) {
   Tensor t;
-  t.dtype = tensorflow::DT_FLOAT;
+  t.dtype = tfprod::tf::DT_FLOAT;
   t.shape = shape;
   const int64_t n = tfprod::num_elements(shape);
   std::vector<float> v(static_cast<std::size_t>(n));
@@ -83,7 +83,7 @@ Tensor random_tensor(Rng& rng, const Shape& shape, float a) {
 
 const float* floats(const Tensor& t) { return reinterpret_cast<const float*>(t.data.data()); }
 
-tensorflow::AttrValue& attr(tensorflow::NodeDef& n, const std::string& key) {
+tfprod::tf::AttrValue& attr(tfprod::tf::NodeDef& n, const std::string& key) {
   auto* e = n.add_attr();
   e->set_key(key);
   return *e->mutable_value();
@@ -91,12 +91,12 @@ tensorflow::AttrValue& attr(tensorflow::NodeDef& n, const std::string& key) {
 
 void const_tensor(GraphBuilder& b, const std::string& name, Tensor t) {
   auto& n = b.node(name, "Const");
-  GraphBuilder::type(n, "dtype", tensorflow::DT_FLOAT);
+  GraphBuilder::type(n, "dtype", tfprod::tf::DT_FLOAT);
   tfprod::tensor_to_proto(std::move(t), attr(n, "value").mutable_tensor());
 }
 
 struct Net {
-  tensorflow::GraphDef def;
+  tfprod::tf::GraphDef def;
   double mflops = 0;
   std::string input = "input", logits = "logits", output = "prob";
   std::string cv_logits = "fc/MatMul";  // OpenCV fuses the BiasAdd into its InnerProduct layer
@@ -109,17 +109,17 @@ std::string conv_block(GraphBuilder& b, Rng& rng, const std::string& name, const
   const_tensor(b, name + "/weights", random_tensor(rng, {3, 3, cin, cout}, a));
   const_tensor(b, name + "/biases", random_tensor(rng, {cout}, 0.1f));
   auto& conv = b.node(name + "/Conv2D", "Conv2D", {in, name + "/weights"});
-  GraphBuilder::type(conv, "T", tensorflow::DT_FLOAT);
+  GraphBuilder::type(conv, "T", tfprod::tf::DT_FLOAT);
   GraphBuilder::ints(conv, "strides", {1, stride, stride, 1});
   GraphBuilder::ints(conv, "dilations", {1, 1, 1, 1});
   GraphBuilder::str(conv, "padding", "SAME");
   GraphBuilder::str(conv, "data_format", "NHWC");
   GraphBuilder::boolean(conv, "use_cudnn_on_gpu", true);
   auto& bias = b.node(name + "/BiasAdd", "BiasAdd", {name + "/Conv2D", name + "/biases"});
-  GraphBuilder::type(bias, "T", tensorflow::DT_FLOAT);
+  GraphBuilder::type(bias, "T", tfprod::tf::DT_FLOAT);
   GraphBuilder::str(bias, "data_format", "NHWC");
   auto& relu = b.node(name + "/Relu", "Relu", {name + "/BiasAdd"});
-  GraphBuilder::type(relu, "T", tensorflow::DT_FLOAT);
+  GraphBuilder::type(relu, "T", tfprod::tf::DT_FLOAT);
   flops += 2.0 * static_cast<double>(out_hw * out_hw * cout * 9 * cin);
   return name + "/Relu";
 }
@@ -130,13 +130,13 @@ Net build_net(int64_t hw) {
   GraphBuilder b(&net.def);
   net.def.mutable_versions()->set_producer(27);
   auto& x = b.node(net.input, "Placeholder");
-  GraphBuilder::type(x, "dtype", tensorflow::DT_FLOAT);
+  GraphBuilder::type(x, "dtype", tfprod::tf::DT_FLOAT);
   GraphBuilder::shape(x, "shape", {1, hw, hw, 3});
   double flops = 0;
   std::string h = conv_block(b, rng, "conv1", net.input, 3, 32, 1, hw, flops);
   h = conv_block(b, rng, "conv2", h, 32, 64, 2, hw / 2, flops);
   auto& pool = b.node("pool", "MaxPool", {h});
-  GraphBuilder::type(pool, "T", tensorflow::DT_FLOAT);
+  GraphBuilder::type(pool, "T", tfprod::tf::DT_FLOAT);
   GraphBuilder::ints(pool, "ksize", {1, 2, 2, 1});
   GraphBuilder::ints(pool, "strides", {1, 2, 2, 1});
   GraphBuilder::str(pool, "padding", "VALID");
@@ -146,19 +146,19 @@ Net build_net(int64_t hw) {
   const int64_t flat = p * p * 64;
   b.const_ints("flatten/shape", {-1, static_cast<int32_t>(flat)});
   auto& reshape = b.node("flatten", "Reshape", {h, "flatten/shape"});
-  GraphBuilder::type(reshape, "T", tensorflow::DT_FLOAT);
-  GraphBuilder::type(reshape, "Tshape", tensorflow::DT_INT32);
+  GraphBuilder::type(reshape, "T", tfprod::tf::DT_FLOAT);
+  GraphBuilder::type(reshape, "Tshape", tfprod::tf::DT_INT32);
   const_tensor(b, "fc/weights", random_tensor(rng, {flat, 10}, std::sqrt(3.0f / static_cast<float>(flat))));
   const_tensor(b, "fc/biases", random_tensor(rng, {10}, 0.1f));
   auto& mm = b.node("fc/MatMul", "MatMul", {"flatten", "fc/weights"});
-  GraphBuilder::type(mm, "T", tensorflow::DT_FLOAT);
+  GraphBuilder::type(mm, "T", tfprod::tf::DT_FLOAT);
   GraphBuilder::boolean(mm, "transpose_a", false);
   GraphBuilder::boolean(mm, "transpose_b", false);
   auto& logits = b.node(net.logits, "BiasAdd", {"fc/MatMul", "fc/biases"});
-  GraphBuilder::type(logits, "T", tensorflow::DT_FLOAT);
+  GraphBuilder::type(logits, "T", tfprod::tf::DT_FLOAT);
   GraphBuilder::str(logits, "data_format", "NHWC");
   auto& prob = b.node(net.output, "Softmax", {net.logits});
-  GraphBuilder::type(prob, "T", tensorflow::DT_FLOAT);
+  GraphBuilder::type(prob, "T", tfprod::tf::DT_FLOAT);
   flops += 2.0 * static_cast<double>(flat * 10);
   net.mflops = flops / 1e6;
   return net;

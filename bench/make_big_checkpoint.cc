@@ -27,8 +27,8 @@
 #include <string>
 #include <vector>
 
-#include "tensorflow/core/framework/graph.pb.h"
-#include "tensorflow/core/protobuf/meta_graph.pb.h"
+#include "tfprod/tf/framework/graph.pb.h"
+#include "tfprod/tf/protobuf/meta_graph.pb.h"
 #include "tfprod/checkpoint_writer.h"
 #include "tfprod/file_util.h"
 #include "tfprod/model_file.h"
@@ -37,7 +37,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using tensorflow::DT_FLOAT;
+using tfprod::tf::DT_FLOAT;
 
 constexpr int64_t kWidth = 8192;
 constexpr int64_t kClasses = 10;
@@ -87,13 +87,13 @@ tfprod::Tensor random_tensor(const tfprod::Shape& shape, uint64_t seed, float sc
   return t;
 }
 
-tensorflow::AttrValue* add_attr(tensorflow::NodeDef* node, const std::string& key) {
+tfprod::tf::AttrValue* add_attr(tfprod::tf::NodeDef* node, const std::string& key) {
   auto* entry = node->add_attr();
   entry->set_key(key);
   return entry->mutable_value();
 }
 
-tensorflow::NodeDef* add_node(tensorflow::GraphDef& g, const std::string& name, const std::string& op,
+tfprod::tf::NodeDef* add_node(tfprod::tf::GraphDef& g, const std::string& name, const std::string& op,
                               std::vector<std::string> inputs = {}) {
   auto* n = g.add_node();
   n->set_name(name);
@@ -102,13 +102,13 @@ tensorflow::NodeDef* add_node(tensorflow::GraphDef& g, const std::string& name, 
   return n;
 }
 
-void set_shape(tensorflow::AttrValue* v, const std::vector<int64_t>& dims) {
+void set_shape(tfprod::tf::AttrValue* v, const std::vector<int64_t>& dims) {
   auto* s = v->mutable_shape();
   for (int64_t d : dims) s->add_dim()->set_size(d);
 }
 
 // VariableV2 NAME + Identity NAME/read; returns the read's name.
-std::string add_variable(tensorflow::GraphDef& g, const std::string& name, const std::vector<int64_t>& shape) {
+std::string add_variable(tfprod::tf::GraphDef& g, const std::string& name, const std::vector<int64_t>& shape) {
   auto* var = add_node(g, name, "VariableV2");
   set_shape(add_attr(var, "shape"), shape);
   add_attr(var, "dtype")->set_type(DT_FLOAT);
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
     }
     widths.push_back(kClasses);
 
-    tensorflow::GraphDef graph;
+    tfprod::tf::GraphDef graph;
     graph.mutable_versions()->set_producer(27);
     auto* input = add_node(graph, "input", "Placeholder");
     add_attr(input, "dtype")->set_type(DT_FLOAT);
@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
     writer.finish();
 
     tfprod::save_graphdef(graph, dir / "graph.pb", /*text=*/false);
-    tensorflow::MetaGraphDef meta;
+    tfprod::tf::MetaGraphDef meta;
     meta.mutable_meta_info_def()->set_tensorflow_version("1.15.0");
     *meta.mutable_graph_def() = graph;
     tfprod::write_file_atomically(dir / "model.ckpt.meta", tfprod::serialize(meta));

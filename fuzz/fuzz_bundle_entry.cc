@@ -8,7 +8,7 @@
 #include <leveldb/table_builder.h>
 
 #include "fuzz_util.h"
-#include "tensorflow/core/protobuf/tensor_bundle.pb.h"
+#include "tfprod/tf/protobuf/tensor_bundle.pb.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/error.h"
 
@@ -18,7 +18,7 @@ std::string g_header;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   tfprod::fuzz::write_seed_bundle((tfprod::fuzz::scratch() / "fz").string(), 0);
-  tensorflow::BundleHeaderProto header;
+  tfprod::tf::BundleHeaderProto header;
   header.set_num_shards(1);
   header.mutable_version()->set_producer(1);
   g_header = header.SerializeAsString();

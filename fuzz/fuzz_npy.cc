@@ -7,7 +7,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   tfprod::fuzz::guarded([&] {
     tfprod::Tensor t = tfprod::read_npy(path);
     int64_t n = t.num_elements();
-    if (t.dtype != tensorflow::DT_STRING &&
+    if (t.dtype != tfprod::tf::DT_STRING &&
         static_cast<uint64_t>(n) * tfprod::dtype_size(t.dtype) != t.data.size())
       __builtin_trap();
   });

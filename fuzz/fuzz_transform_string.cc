@@ -8,14 +8,14 @@
 
 namespace {
 
-inline tensorflow::AttrValue& attr(tensorflow::NodeDef* node, const char* key) {
+inline tfprod::tf::AttrValue& attr(tfprod::tf::NodeDef* node, const char* key) {
   auto* entry = node->add_attr();
   entry->set_key(key);
   return *entry->mutable_value();
 }
 
-tensorflow::GraphDef tiny_graph() {
-  tensorflow::GraphDef def;
+tfprod::tf::GraphDef tiny_graph() {
+  tfprod::tf::GraphDef def;
   auto add = [&](const char* name, const char* op, std::initializer_list<const char*> inputs) {
     auto* n = def.add_node();
     n->set_name(name);
@@ -24,18 +24,18 @@ tensorflow::GraphDef tiny_graph() {
     return n;
   };
   auto* x = add("x", "Placeholder", {});
-  attr(x, "dtype").set_type(tensorflow::DT_FLOAT);
+  attr(x, "dtype").set_type(tfprod::tf::DT_FLOAT);
   auto* c = add("c", "Const", {});
-  attr(c, "dtype").set_type(tensorflow::DT_FLOAT);
+  attr(c, "dtype").set_type(tfprod::tf::DT_FLOAT);
   auto* value = attr(c, "value").mutable_tensor();
-  value->set_dtype(tensorflow::DT_FLOAT);
+  value->set_dtype(tfprod::tf::DT_FLOAT);
   value->add_float_val(2.0f);
   auto* m = add("m", "Mul", {"x", "c"});
-  attr(m, "T").set_type(tensorflow::DT_FLOAT);
+  attr(m, "T").set_type(tfprod::tf::DT_FLOAT);
   auto* r = add("r", "Relu", {"m"});
-  attr(r, "T").set_type(tensorflow::DT_FLOAT);
+  attr(r, "T").set_type(tfprod::tf::DT_FLOAT);
   auto* y = add("y", "Identity", {"r"});
-  attr(y, "T").set_type(tensorflow::DT_FLOAT);
+  attr(y, "T").set_type(tfprod::tf::DT_FLOAT);
   return def;
 }
 
@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     auto steps = tfprod::build_pipeline(calls);
     if (steps.size() > 8) return;
-    static const tensorflow::GraphDef def = tiny_graph();
+    static const tfprod::tf::GraphDef def = tiny_graph();
     tfprod::Graph graph = tfprod::Graph::from_graphdef(def, "tiny");
     tfprod::PassContext context;
     context.inputs = {"x"};

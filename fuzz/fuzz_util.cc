@@ -16,7 +16,7 @@
 
 #include "checkpoint/slice.h"
 #include "checkpoint/slice_key.h"
-#include "tensorflow/core/util/saved_tensor_slice.pb.h"
+#include "tfprod/tf/util/saved_tensor_slice.pb.h"
 #include "tfprod/checkpoint_writer.h"
 #include "tfprod/error.h"
 #include "tfprod/example_model.h"
@@ -108,24 +108,24 @@ void write_seed_bundle(const std::string& prefix, int variant) {
   options.num_shards = variant + 1;
   options.big_endian = variant == 2;
   BundleWriter w(prefix, options);
-  w.add("dense/kernel", filled<float>(tensorflow::DT_FLOAT, {3, 2}, 0.5f));
-  w.add("dense/bias", filled<float>(tensorflow::DT_FLOAT, {2}, -1.0f));
-  w.add("global_step", filled<int64_t>(tensorflow::DT_INT64, {}, 1000));
-  w.add("half", filled<uint16_t>(tensorflow::DT_HALF, {2, 2}, 0x3c00));
+  w.add("dense/kernel", filled<float>(tfprod::tf::DT_FLOAT, {3, 2}, 0.5f));
+  w.add("dense/bias", filled<float>(tfprod::tf::DT_FLOAT, {2}, -1.0f));
+  w.add("global_step", filled<int64_t>(tfprod::tf::DT_INT64, {}, 1000));
+  w.add("half", filled<uint16_t>(tfprod::tf::DT_HALF, {2, 2}, 0x3c00));
   Tensor s;
-  s.dtype = tensorflow::DT_STRING;
+  s.dtype = tfprod::tf::DT_STRING;
   s.shape = {3};
   s.strings = {"a", "", "long string value"};
   w.add("names", s);
-  w.add_slice("part", {4, 2}, {{0, 2}, {0, -1}}, filled<float>(tensorflow::DT_FLOAT, {2, 2}, 1.0f));
-  w.add_slice("part", {4, 2}, {{2, 2}, {0, -1}}, filled<float>(tensorflow::DT_FLOAT, {2, 2}, 5.0f));
+  w.add_slice("part", {4, 2}, {{0, 2}, {0, -1}}, filled<float>(tfprod::tf::DT_FLOAT, {2, 2}, 1.0f));
+  w.add_slice("part", {4, 2}, {{2, 2}, {0, -1}}, filled<float>(tfprod::tf::DT_FLOAT, {2, 2}, 5.0f));
   w.finish();
 }
 
 void write_seed_v1(const std::string& path) {
   struct Slice {
     std::vector<SliceExtent> extents;
-    tensorflow::TensorProto values;
+    tfprod::tf::TensorProto values;
   };
   struct Var {
     std::string name;
@@ -134,19 +134,19 @@ void write_seed_v1(const std::string& path) {
     std::vector<Slice> slices;
   };
   auto floats = [](std::initializer_list<float> v) {
-    tensorflow::TensorProto p;
+    tfprod::tf::TensorProto p;
     for (float x : v) p.add_float_val(x);
     return p;
   };
-  tensorflow::TensorProto ints;
+  tfprod::tf::TensorProto ints;
   for (int i = 0; i < 3; ++i) ints.add_int_val(i * 7);
   std::vector<Var> vars = {
-      {"w", tensorflow::DT_FLOAT, {2, 2}, {{{{0, -1}, {0, -1}}, floats({1, 2, 3, 4})}}},
-      {"i", tensorflow::DT_INT32, {3}, {{{{0, -1}}, ints}}},
-      {"p", tensorflow::DT_FLOAT, {4}, {{{{0, 2}}, floats({1, 2})}, {{{2, 2}}, floats({3, 4})}}},
+      {"w", tfprod::tf::DT_FLOAT, {2, 2}, {{{{0, -1}, {0, -1}}, floats({1, 2, 3, 4})}}},
+      {"i", tfprod::tf::DT_INT32, {3}, {{{{0, -1}}, ints}}},
+      {"p", tfprod::tf::DT_FLOAT, {4}, {{{{0, 2}}, floats({1, 2})}, {{{2, 2}}, floats({3, 4})}}},
   };
   std::map<std::string, std::string> table;
-  tensorflow::SavedTensorSlices meta;
+  tfprod::tf::SavedTensorSlices meta;
   meta.mutable_meta()->mutable_versions()->set_producer(1);
   for (const Var& var : vars) {
     auto* m = meta.mutable_meta()->add_tensor();
@@ -155,7 +155,7 @@ void write_seed_v1(const std::string& path) {
     shape_to_proto(var.shape, m->mutable_shape());
     for (const Slice& s : var.slices) {
       checkpoint::extents_to_proto(s.extents, m->add_slice());
-      tensorflow::SavedTensorSlices data;
+      tfprod::tf::SavedTensorSlices data;
       data.mutable_data()->set_name(var.name);
       checkpoint::extents_to_proto(s.extents, data.mutable_data()->mutable_slice());
       *data.mutable_data()->mutable_data() = s.values;

@@ -8,7 +8,7 @@
 
 #include "checkpoint/sstable.h"
 #include "fuzz_util.h"
-#include "tensorflow/core/protobuf/saved_model.pb.h"
+#include "tfprod/tf/protobuf/saved_model.pb.h"
 #include <google/protobuf/text_format.h>
 
 #include "tfprod/error.h"
@@ -21,13 +21,13 @@ using namespace tfprod;
 
 namespace {
 
-inline tensorflow::AttrValue& attr(tensorflow::NodeDef* node, const char* key) {
+inline tfprod::tf::AttrValue& attr(tfprod::tf::NodeDef* node, const char* key) {
   auto* entry = node->add_attr();
   entry->set_key(key);
   return *entry->mutable_value();
 }
 
-void set_ret(tensorflow::FunctionDef* f, const char* value) {
+void set_ret(tfprod::tf::FunctionDef* f, const char* value) {
   auto* entry = f->add_ret();
   entry->set_key("out");
   entry->set_value(value);
@@ -46,42 +46,42 @@ std::string slurp(const fs::path& path) {
 }
 
 // x -> PartitionedCall(f) -> y, f(x) = Relu(g(x)), g a nested call.
-tensorflow::GraphDef call_graph() {
-  tensorflow::GraphDef def;
+tfprod::tf::GraphDef call_graph() {
+  tfprod::tf::GraphDef def;
   auto* x = def.add_node();
   x->set_name("x");
   x->set_op("Placeholder");
-  attr(x, "dtype").set_type(tensorflow::DT_FLOAT);
+  attr(x, "dtype").set_type(tfprod::tf::DT_FLOAT);
   auto* call = def.add_node();
   call->set_name("call");
   call->set_op("StatefulPartitionedCall");
   call->add_input("x");
   attr(call, "f").mutable_func()->set_name("f");
-  attr(call, "Tin").mutable_list()->add_type(tensorflow::DT_FLOAT);
-  attr(call, "Tout").mutable_list()->add_type(tensorflow::DT_FLOAT);
+  attr(call, "Tin").mutable_list()->add_type(tfprod::tf::DT_FLOAT);
+  attr(call, "Tout").mutable_list()->add_type(tfprod::tf::DT_FLOAT);
   auto* y = def.add_node();
   y->set_name("y");
   y->set_op("Identity");
   y->add_input("call");
-  attr(y, "T").set_type(tensorflow::DT_FLOAT);
+  attr(y, "T").set_type(tfprod::tf::DT_FLOAT);
   for (const char* name : {"f", "g"}) {
     auto* f = def.mutable_library()->add_function();
     f->mutable_signature()->set_name(name);
     auto* in = f->mutable_signature()->add_input_arg();
     in->set_name("a");
-    in->set_type(tensorflow::DT_FLOAT);
+    in->set_type(tfprod::tf::DT_FLOAT);
     auto* out = f->mutable_signature()->add_output_arg();
     out->set_name("out");
-    out->set_type(tensorflow::DT_FLOAT);
+    out->set_type(tfprod::tf::DT_FLOAT);
     auto* n = f->add_node_def();
     n->set_name("body");
-    attr(n, "T").set_type(tensorflow::DT_FLOAT);
+    attr(n, "T").set_type(tfprod::tf::DT_FLOAT);
     n->add_input("a");
     if (std::string(name) == "f") {
       n->set_op("PartitionedCall");
       attr(n, "f").mutable_func()->set_name("g");
-      attr(n, "Tin").mutable_list()->add_type(tensorflow::DT_FLOAT);
-      attr(n, "Tout").mutable_list()->add_type(tensorflow::DT_FLOAT);
+      attr(n, "Tin").mutable_list()->add_type(tfprod::tf::DT_FLOAT);
+      attr(n, "Tout").mutable_list()->add_type(tfprod::tf::DT_FLOAT);
       set_ret(f, "body:output:0");
     } else {
       n->set_op("Relu");
@@ -111,20 +111,20 @@ int main(int argc, char** argv) {
     fs::create_directories(work);
     write_example_training_dir(work / "example");
     const fs::path ex = work / "example";
-    tensorflow::GraphDef graph = load_model_file(ex / "graph.pbtxt").model.meta_graphs(0).graph_def();
-    tensorflow::MetaGraphDef meta;
+    tfprod::tf::GraphDef graph = load_model_file(ex / "graph.pbtxt").model.meta_graphs(0).graph_def();
+    tfprod::tf::MetaGraphDef meta;
     *meta.mutable_graph_def() = graph;
     meta.mutable_meta_info_def()->add_tags("serve");
-    meta.mutable_saver_def()->set_version(tensorflow::SaverDef::V2);
+    meta.mutable_saver_def()->set_version(tfprod::tf::SaverDef::V2);
     auto* sig = meta.add_signature_def();
     sig->set_key("serving_default");
     auto* out = sig->mutable_value()->add_outputs();
     out->set_key("probabilities");
     out->mutable_value()->set_name("softmax_tensor:0");
-    tensorflow::SavedModel saved;
+    tfprod::tf::SavedModel saved;
     saved.set_saved_model_schema_version(1);
     *saved.add_meta_graphs() = meta;
-    tensorflow::GraphDef calls = call_graph();
+    tfprod::tf::GraphDef calls = call_graph();
 
     seed("fuzz_graph_binary", "graphdef", std::string(1, '\0') + graph.SerializeAsString());
     seed("fuzz_graph_binary", "metagraph", std::string(1, '\1') + meta.SerializeAsString());
@@ -163,11 +163,11 @@ int main(int argc, char** argv) {
       write_npy(work / (name + ".npy"), t);
       seed("fuzz_npy", name, slurp(work / (name + ".npy")));
     };
-    npy("f32", Tensor{tensorflow::DT_FLOAT, {2, 3}, std::string(24, '\x3f'), {}});
-    npy("i64", Tensor{tensorflow::DT_INT64, {}, std::string(8, '\x01'), {}});
-    npy("bool", Tensor{tensorflow::DT_BOOL, {4}, std::string("\x00\x01\x01\x00", 4), {}});
-    npy("half", Tensor{tensorflow::DT_HALF, {1, 2}, std::string("\x00\x3c\x00\xc0", 4), {}});
-    npy("f64", Tensor{tensorflow::DT_DOUBLE, {1}, std::string(8, '\0'), {}});
+    npy("f32", Tensor{tfprod::tf::DT_FLOAT, {2, 3}, std::string(24, '\x3f'), {}});
+    npy("i64", Tensor{tfprod::tf::DT_INT64, {}, std::string(8, '\x01'), {}});
+    npy("bool", Tensor{tfprod::tf::DT_BOOL, {4}, std::string("\x00\x01\x01\x00", 4), {}});
+    npy("half", Tensor{tfprod::tf::DT_HALF, {1, 2}, std::string("\x00\x3c\x00\xc0", 4), {}});
+    npy("f64", Tensor{tfprod::tf::DT_DOUBLE, {1}, std::string(8, '\0'), {}});
     std::string header = "{'descr': '>i4', 'fortran_order': True, 'shape': (2, 2), }";
     header.append(117 - header.size(), ' ');
     header += '\n';

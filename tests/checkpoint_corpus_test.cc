@@ -11,8 +11,8 @@
 #include <tuple>
 
 #include "checkpoint/sstable.h"
-#include "tensorflow/core/protobuf/tensor_bundle.pb.h"
-#include "tensorflow/core/protobuf/trackable_object_graph.pb.h"
+#include "tfprod/tf/protobuf/tensor_bundle.pb.h"
+#include "tfprod/tf/protobuf/trackable_object_graph.pb.h"
 #include "test_support.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/checkpoint_writer.h"
@@ -56,7 +56,7 @@ std::size_t read_all(const CheckpointReader& reader) {
     Tensor t = reader.read(info.name);
     EXPECT_EQ(t.dtype, info.dtype);
     EXPECT_EQ(t.shape, info.shape);
-    if (t.dtype == tensorflow::DT_STRING)
+    if (t.dtype == tfprod::tf::DT_STRING)
       EXPECT_EQ(static_cast<int64_t>(t.strings.size()), t.num_elements());
     else
       EXPECT_EQ(t.data.size(), static_cast<std::size_t>(t.num_elements()) * dtype_size(t.dtype));
@@ -92,7 +92,7 @@ TEST(CheckpointCorpus, ValuesMatchManifests) {
   EXPECT_EQ(anpr->tensors().size(), 9u);
   EXPECT_EQ(scalar<int64_t>(anpr->read("global_step")), 20000);
   ASSERT_NE(anpr->find("dense/kernel"), nullptr);
-  EXPECT_EQ(anpr->find("dense/kernel")->dtype, tensorflow::DT_HALF);
+  EXPECT_EQ(anpr->find("dense/kernel")->dtype, tfprod::tf::DT_HALF);
   EXPECT_EQ(anpr->find("dense/kernel")->shape, (Shape{1600, 1024}));
   EXPECT_EQ(anpr->find("dense/kernel")->bytes, 1600u * 1024u * 2u);
   EXPECT_EQ(scalar<int64_t>(open_bundle_v2((c / "anpr_estimator" / "model.ckpt-0").string())->read("global_step")), 0);
@@ -109,7 +109,7 @@ TEST(CheckpointCorpus, ValuesMatchManifests) {
   EXPECT_EQ(tflearn->tensors().size(), 13u);
   EXPECT_FLOAT_EQ(floats(tflearn->read("output/b"))[0], 4.7895002365112305f);
   Tensor is_training = tflearn->read("is_training");
-  EXPECT_EQ(is_training.dtype, tensorflow::DT_BOOL);
+  EXPECT_EQ(is_training.dtype, tfprod::tf::DT_BOOL);
   EXPECT_EQ(is_training.shape, Shape{});
   EXPECT_EQ(is_training.data.size(), 1u);
 
@@ -123,7 +123,7 @@ TEST(CheckpointCorpus, ValuesMatchManifests) {
   EXPECT_EQ(scalar<int64_t>(keras->read("optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE")), 63750);
   Tensor graph = keras->read("_CHECKPOINTABLE_OBJECT_GRAPH");
   ASSERT_EQ(graph.strings.size(), 1u);
-  tensorflow::TrackableObjectGraph objects;
+  tfprod::tf::TrackableObjectGraph objects;
   ASSERT_TRUE(objects.ParseFromString(graph.strings[0]));
   bool found_kernel = false;
   for (const auto& node : objects.nodes())
@@ -142,13 +142,13 @@ TEST(CheckpointCorpus, V1CheckpointMatchesManifest) {
   for (const auto& [name, shape] : expected) {
     const CheckpointTensorInfo* info = reader->find(name);
     ASSERT_NE(info, nullptr) << name;
-    EXPECT_EQ(info->dtype, tensorflow::DT_FLOAT);
+    EXPECT_EQ(info->dtype, tfprod::tf::DT_FLOAT);
     EXPECT_EQ(info->shape, shape);
     EXPECT_FALSE(info->partitioned);
     ASSERT_NE(reader->find(name + "/Adam"), nullptr);
     ASSERT_NE(reader->find(name + "/Adam_1"), nullptr);
   }
-  for (const auto& info : reader->tensors()) EXPECT_EQ(info.dtype, tensorflow::DT_FLOAT) << info.name;
+  for (const auto& info : reader->tensors()) EXPECT_EQ(info.dtype, tfprod::tf::DT_FLOAT) << info.name;
   // Trained weights: finite, not all equal.
   const auto w = floats(reader->read("mweight"));
   ASSERT_EQ(w.size(), 40u);
@@ -205,7 +205,7 @@ void expect_identical_rewrite(const std::string& prefix, const fs::path& out_dir
   std::vector<std::tuple<int, int64_t, std::string>> order;
   table->for_each([&](std::string_view key, std::string_view value) {
     if (key.empty()) return true;
-    tensorflow::BundleEntryProto entry;
+    tfprod::tf::BundleEntryProto entry;
     EXPECT_TRUE(entry.ParseFromArray(value.data(), static_cast<int>(value.size())));
     EXPECT_EQ(entry.slices_size(), 0);
     order.emplace_back(entry.shard_id(), entry.offset(), std::string(key));

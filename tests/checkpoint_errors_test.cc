@@ -13,7 +13,7 @@
 
 #include "checkpoint/slice_key.h"
 #include "checkpoint/sstable.h"
-#include "tensorflow/core/protobuf/tensor_bundle.pb.h"
+#include "tfprod/tf/protobuf/tensor_bundle.pb.h"
 #include "test_support.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/checkpoint_writer.h"
@@ -27,7 +27,7 @@ using Entries = std::map<std::string, std::string>;
 
 Tensor floats(Shape shape, float start) {
   Tensor t;
-  t.dtype = tensorflow::DT_FLOAT;
+  t.dtype = tfprod::tf::DT_FLOAT;
   t.shape = std::move(shape);
   for (int64_t i = 0; i < t.num_elements(); ++i) {
     const float v = start + static_cast<float>(i);
@@ -40,7 +40,7 @@ Tensor floats(Shape shape, float start) {
 std::string make_bundle(const fs::path& dir, BundleWriterOptions options = {}) {
   const std::string prefix = (dir / "model.ckpt-9").string();
   Tensor words;
-  words.dtype = tensorflow::DT_STRING;
+  words.dtype = tfprod::tf::DT_STRING;
   words.shape = {3};
   words.strings = {"alpha", "beta", "gamma"};
   BundleWriter writer(prefix, options);
@@ -79,8 +79,8 @@ void write_table(const std::string& path, const Entries& entries) {
   delete file;
 }
 
-tensorflow::BundleEntryProto entry_of(const Entries& entries, const std::string& key) {
-  tensorflow::BundleEntryProto e;
+tfprod::tf::BundleEntryProto entry_of(const Entries& entries, const std::string& key) {
+  tfprod::tf::BundleEntryProto e;
   EXPECT_TRUE(e.ParseFromString(entries.at(key)));
   return e;
 }
@@ -227,9 +227,9 @@ TEST(CheckpointErrors, BadHeaders) {
   const fs::path dir = test::scratch_dir();
   const std::string prefix = make_bundle(dir);
   const Entries good = entries_of(prefix + ".index");
-  auto with_header = [&](const std::function<void(tensorflow::BundleHeaderProto&)>& edit) {
+  auto with_header = [&](const std::function<void(tfprod::tf::BundleHeaderProto&)>& edit) {
     Entries entries = good;
-    tensorflow::BundleHeaderProto h;
+    tfprod::tf::BundleHeaderProto h;
     EXPECT_TRUE(h.ParseFromString(entries.at("")));
     edit(h);
     entries[""] = h.SerializeAsString();

@@ -12,7 +12,7 @@
 
 #include "checkpoint/slice_key.h"
 #include "checkpoint/sstable.h"
-#include "tensorflow/core/protobuf/tensor_bundle.pb.h"
+#include "tfprod/tf/protobuf/tensor_bundle.pb.h"
 #include "test_support.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/checkpoint_writer.h"
@@ -22,7 +22,7 @@ namespace tfprod {
 namespace {
 
 namespace fs = std::filesystem;
-using tensorflow::DataType;
+using tfprod::tf::DataType;
 
 Tensor make_tensor(DataType dtype, Shape shape, unsigned seed) {
   Tensor t;
@@ -30,7 +30,7 @@ Tensor make_tensor(DataType dtype, Shape shape, unsigned seed) {
   t.shape = std::move(shape);
   const auto n = static_cast<std::size_t>(t.num_elements());
   std::mt19937 rng(seed);
-  if (dtype == tensorflow::DT_STRING) {
+  if (dtype == tfprod::tf::DT_STRING) {
     for (std::size_t i = 0; i < n; ++i) {
       std::string s(rng() % 7 == 0 ? 300 : rng() % 12, '\0');  // some need 2-byte varints
       for (char& c : s) c = static_cast<char>(rng());
@@ -40,7 +40,7 @@ Tensor make_tensor(DataType dtype, Shape shape, unsigned seed) {
   }
   t.data.resize(n * dtype_size(dtype));
   for (char& c : t.data) c = static_cast<char>(rng());
-  if (dtype == tensorflow::DT_BOOL)
+  if (dtype == tfprod::tf::DT_BOOL)
     for (char& c : t.data) c = static_cast<char>(c & 1);
   return t;
 }
@@ -53,10 +53,10 @@ void expect_same(const Tensor& a, const Tensor& b, const std::string& what) {
 }
 
 const std::vector<DataType> kAllDtypes = {
-    tensorflow::DT_FLOAT, tensorflow::DT_DOUBLE, tensorflow::DT_INT8,   tensorflow::DT_INT16,
-    tensorflow::DT_INT32, tensorflow::DT_INT64,  tensorflow::DT_UINT8,  tensorflow::DT_UINT16,
-    tensorflow::DT_UINT32, tensorflow::DT_UINT64, tensorflow::DT_HALF,  tensorflow::DT_BFLOAT16,
-    tensorflow::DT_BOOL,  tensorflow::DT_STRING, tensorflow::DT_COMPLEX64};
+    tfprod::tf::DT_FLOAT, tfprod::tf::DT_DOUBLE, tfprod::tf::DT_INT8,   tfprod::tf::DT_INT16,
+    tfprod::tf::DT_INT32, tfprod::tf::DT_INT64,  tfprod::tf::DT_UINT8,  tfprod::tf::DT_UINT16,
+    tfprod::tf::DT_UINT32, tfprod::tf::DT_UINT64, tfprod::tf::DT_HALF,  tfprod::tf::DT_BFLOAT16,
+    tfprod::tf::DT_BOOL,  tfprod::tf::DT_STRING, tfprod::tf::DT_COMPLEX64};
 
 std::map<std::string, Tensor> every_dtype_tensors() {
   std::map<std::string, Tensor> tensors;
@@ -69,7 +69,7 @@ std::map<std::string, Tensor> every_dtype_tensors() {
     tensors[base + "/cube"] = make_tensor(dt, {2, 3, 4}, seed++);
   }
   Tensor special;
-  special.dtype = tensorflow::DT_STRING;
+  special.dtype = tfprod::tf::DT_STRING;
   special.shape = {4};
   special.strings = {"", std::string("\0\xff\x01", 3), std::string(70000, 'x'), "tail"};
   tensors["strings/special"] = special;
@@ -136,11 +136,11 @@ TEST(CheckpointRoundTrip, ThreeShards) {
   std::set<int> shards;
   checkpoint::SSTable::open(prefix + ".index")->for_each([&](std::string_view key, std::string_view value) {
     if (key.empty()) {
-      tensorflow::BundleHeaderProto header;
+      tfprod::tf::BundleHeaderProto header;
       EXPECT_TRUE(header.ParseFromArray(value.data(), static_cast<int>(value.size())));
       EXPECT_EQ(header.num_shards(), 3);
     } else {
-      tensorflow::BundleEntryProto entry;
+      tfprod::tf::BundleEntryProto entry;
       EXPECT_TRUE(entry.ParseFromArray(value.data(), static_cast<int>(value.size())));
       shards.insert(entry.shard_id());
     }
@@ -154,7 +154,7 @@ TEST(CheckpointRoundTrip, BigEndianBundle) {
   const std::string prefix = (dir / "big").string();
   auto tensors = every_dtype_tensors();
   Tensor one;
-  one.dtype = tensorflow::DT_FLOAT;
+  one.dtype = tfprod::tf::DT_FLOAT;
   one.shape = {};
   const float value = 1.0f;
   one.data.assign(reinterpret_cast<const char*>(&value), 4);
@@ -178,7 +178,7 @@ TEST(CheckpointRoundTrip, BigEndianBundle) {
 void partition_round_trip(DataType dtype, const Shape& shape, const std::vector<std::vector<SliceExtent>>& slices) {
   const std::string prefix = (test::scratch_dir() / "part").string();
   const Tensor full = make_tensor(dtype, shape, 42);
-  const Tensor other = make_tensor(tensorflow::DT_INT32, {3}, 7);
+  const Tensor other = make_tensor(tfprod::tf::DT_INT32, {3}, 7);
   {
     BundleWriter writer(prefix);
     writer.add("a_plain", other);
@@ -191,7 +191,7 @@ void partition_round_trip(DataType dtype, const Shape& shape, const std::vector<
       // Cut the piece out of `full` element by element (independent of the
       // reader's strided copy).
       const int64_t n = piece.num_elements();
-      const std::size_t element = dtype == tensorflow::DT_STRING ? 0 : dtype_size(dtype);
+      const std::size_t element = dtype == tfprod::tf::DT_STRING ? 0 : dtype_size(dtype);
       for (int64_t i = 0; i < n; ++i) {
         int64_t rest = i, flat = 0, stride = 1;
         std::vector<int64_t> index(shape.size());
@@ -218,7 +218,7 @@ void partition_round_trip(DataType dtype, const Shape& shape, const std::vector<
   ASSERT_NE(info, nullptr);
   EXPECT_TRUE(info->partitioned);
   EXPECT_EQ(info->shape, shape);
-  if (dtype != tensorflow::DT_STRING) {
+  if (dtype != tfprod::tf::DT_STRING) {
     EXPECT_EQ(info->bytes, full.data.size());
   }
   expect_same(reader->read("z_part"), full, "z_part");
@@ -226,39 +226,39 @@ void partition_round_trip(DataType dtype, const Shape& shape, const std::vector<
 }
 
 TEST(CheckpointRoundTrip, PartitionedAlongDim0) {
-  partition_round_trip(tensorflow::DT_FLOAT, {6, 4}, {{{0, 2}, {0, -1}}, {{2, 3}, {0, -1}}, {{5, 1}, {0, -1}}});
+  partition_round_trip(tfprod::tf::DT_FLOAT, {6, 4}, {{{0, 2}, {0, -1}}, {{2, 3}, {0, -1}}, {{5, 1}, {0, -1}}});
 }
 
 TEST(CheckpointRoundTrip, PartitionedAlongDim1) {
-  partition_round_trip(tensorflow::DT_FLOAT, {6, 4}, {{{0, -1}, {0, 1}}, {{0, -1}, {1, 2}}, {{0, -1}, {3, 1}}});
+  partition_round_trip(tfprod::tf::DT_FLOAT, {6, 4}, {{{0, -1}, {0, 1}}, {{0, -1}, {1, 2}}, {{0, -1}, {3, 1}}});
 }
 
 TEST(CheckpointRoundTrip, PartitionedExplicitExtentsAndOtherDtypes) {
-  partition_round_trip(tensorflow::DT_INT64, {4, 3, 5}, {{{0, 4}, {0, 1}, {0, 5}}, {{0, 4}, {1, 2}, {0, -1}}});
-  partition_round_trip(tensorflow::DT_HALF, {5, 6}, {{{0, 2}, {0, 3}}, {{0, 2}, {3, 3}}, {{2, 3}, {0, -1}}});
-  partition_round_trip(tensorflow::DT_STRING, {6, 2}, {{{0, 3}, {0, -1}}, {{3, 3}, {0, -1}}});
+  partition_round_trip(tfprod::tf::DT_INT64, {4, 3, 5}, {{{0, 4}, {0, 1}, {0, 5}}, {{0, 4}, {1, 2}, {0, -1}}});
+  partition_round_trip(tfprod::tf::DT_HALF, {5, 6}, {{{0, 2}, {0, 3}}, {{0, 2}, {3, 3}}, {{2, 3}, {0, -1}}});
+  partition_round_trip(tfprod::tf::DT_STRING, {6, 2}, {{{0, 3}, {0, -1}}, {{3, 3}, {0, -1}}});
 }
 
 TEST(CheckpointRoundTrip, PartitionedGrid) {
   // Blocks partial in every dimension, away from the origin.
-  partition_round_trip(tensorflow::DT_FLOAT, {5, 6},
+  partition_round_trip(tfprod::tf::DT_FLOAT, {5, 6},
                        {{{0, 2}, {0, 3}}, {{0, 2}, {3, 3}}, {{2, 3}, {0, 4}}, {{2, 3}, {4, 2}}});
-  partition_round_trip(tensorflow::DT_INT16, {3, 4, 5},
+  partition_round_trip(tfprod::tf::DT_INT16, {3, 4, 5},
                        {{{0, 1}, {0, -1}, {0, -1}}, {{1, 2}, {0, 2}, {0, 5}}, {{1, 2}, {2, 2}, {0, 2}},
                         {{1, 2}, {2, 2}, {2, 3}}});
-  partition_round_trip(tensorflow::DT_STRING, {4, 4}, {{{0, 2}, {0, 2}}, {{0, 2}, {2, 2}}, {{2, 2}, {0, -1}}});
+  partition_round_trip(tfprod::tf::DT_STRING, {4, 4}, {{{0, 2}, {0, 2}}, {{0, 2}, {2, 2}}, {{2, 2}, {0, -1}}});
 }
 
 TEST(CheckpointRoundTrip, PartitionedIndexLayout) {
   const std::string prefix = (test::scratch_dir() / "layout").string();
   {
     BundleWriter writer(prefix);
-    writer.add_slice("w", {4, 2}, {{0, 2}, {0, -1}}, make_tensor(tensorflow::DT_FLOAT, {2, 2}, 1));
-    writer.add_slice("w", {4, 2}, {{2, 2}, {0, -1}}, make_tensor(tensorflow::DT_FLOAT, {2, 2}, 2));
+    writer.add_slice("w", {4, 2}, {{0, 2}, {0, -1}}, make_tensor(tfprod::tf::DT_FLOAT, {2, 2}, 1));
+    writer.add_slice("w", {4, 2}, {{2, 2}, {0, -1}}, make_tensor(tfprod::tf::DT_FLOAT, {2, 2}, 2));
     writer.finish();
   }
   std::vector<std::string> keys;
-  tensorflow::BundleEntryProto full;
+  tfprod::tf::BundleEntryProto full;
   checkpoint::SSTable::open(prefix + ".index")->for_each([&](std::string_view key, std::string_view value) {
     keys.emplace_back(key);
     if (key == "w") {
@@ -273,14 +273,14 @@ TEST(CheckpointRoundTrip, PartitionedIndexLayout) {
   EXPECT_EQ(keys[3], "w");
   EXPECT_EQ(full.slices_size(), 2);
   EXPECT_EQ(full.size(), 0);  // the full entry has no data
-  EXPECT_EQ(full.slices(0).extent(1).has_length_case(), tensorflow::TensorSliceProto::Extent::HAS_LENGTH_NOT_SET);
+  EXPECT_EQ(full.slices(0).extent(1).has_length_case(), tfprod::tf::TensorSliceProto::Extent::HAS_LENGTH_NOT_SET);
   EXPECT_EQ(full.slices(1).extent(0).start(), 2);
   EXPECT_EQ(full.slices(1).extent(0).length(), 2);
 }
 
 TEST(CheckpointRoundTrip, WholeTensorSliceIsStoredPlain) {
   const std::string prefix = (test::scratch_dir() / "whole").string();
-  const Tensor t = make_tensor(tensorflow::DT_FLOAT, {3, 2}, 5);
+  const Tensor t = make_tensor(tfprod::tf::DT_FLOAT, {3, 2}, 5);
   {
     BundleWriter writer(prefix);
     writer.add_slice("w", {3, 2}, {{0, 3}, {0, -1}}, t);
@@ -295,7 +295,7 @@ TEST(CheckpointRoundTrip, WholeTensorSliceIsStoredPlain) {
 TEST(CheckpointRoundTrip, WriterRefusesBadInput) {
   const std::string prefix = (test::scratch_dir() / "bad").string();
   BundleWriter writer(prefix);
-  const Tensor t = make_tensor(tensorflow::DT_FLOAT, {2}, 1);
+  const Tensor t = make_tensor(tfprod::tf::DT_FLOAT, {2}, 1);
   writer.add("x", t);
   EXPECT_THROW(writer.add("x", t), Error);
   EXPECT_THROW(writer.add("", t), Error);
@@ -313,7 +313,7 @@ TEST(CheckpointRoundTrip, UnfinishedWriterLeavesNothing) {
   const fs::path dir = test::scratch_dir();
   {
     BundleWriter writer((dir / "gone").string());
-    writer.add("x", make_tensor(tensorflow::DT_FLOAT, {2}, 1));
+    writer.add("x", make_tensor(tfprod::tf::DT_FLOAT, {2}, 1));
   }
   EXPECT_TRUE(fs::is_empty(dir));
 }

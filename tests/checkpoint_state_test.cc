@@ -13,7 +13,7 @@
 #include <functional>
 
 #include "checkpoint/slice_key.h"
-#include "tensorflow/core/util/saved_tensor_slice.pb.h"
+#include "tfprod/tf/util/saved_tensor_slice.pb.h"
 #include "test_support.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/checkpoint_writer.h"
@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 // A one-tensor bundle whose "step" tensor says which one it is.
 void make_bundle(const fs::path& prefix, int64_t step) {
   Tensor t;
-  t.dtype = tensorflow::DT_INT64;
+  t.dtype = tfprod::tf::DT_INT64;
   t.data.assign(reinterpret_cast<const char*>(&step), sizeof step);
   BundleWriter writer(prefix.string());
   writer.add("step", t);
@@ -212,10 +212,10 @@ TEST(CheckpointState, SavedModelDirectoryUsesItsVariables) {
 // A minimal V1 file (one int64 scalar "step") as TF's TensorSliceWriter lays it out.
 void make_v1_file(const fs::path& path, int64_t step) {
   const std::vector<SliceExtent> scalar;  // rank 0: the slice has no extents
-  tensorflow::SavedTensorSlices meta, data;
+  tfprod::tf::SavedTensorSlices meta, data;
   auto* t = meta.mutable_meta()->add_tensor();
   t->set_name("step");
-  t->set_type(tensorflow::DT_INT64);
+  t->set_type(tfprod::tf::DT_INT64);
   t->mutable_shape();
   t->add_slice();
   data.mutable_data()->set_name("step");

@@ -14,8 +14,8 @@
 
 #include "checkpoint/slice.h"
 #include "checkpoint/slice_key.h"
-#include "tensorflow/core/framework/tensor.pb.h"
-#include "tensorflow/core/util/saved_tensor_slice.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
+#include "tfprod/tf/util/saved_tensor_slice.pb.h"
 #include "test_support.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/checkpoint_writer.h"
@@ -25,8 +25,8 @@ namespace tfprod {
 namespace {
 
 namespace fs = std::filesystem;
-using tensorflow::DataType;
-using tensorflow::TensorProto;
+using tfprod::tf::DataType;
+using tfprod::tf::TensorProto;
 
 struct V1Slice {
   std::vector<SliceExtent> extents;
@@ -41,7 +41,7 @@ struct V1Var {
 
 void write_v1(const std::string& path, const std::vector<V1Var>& vars) {
   std::map<std::string, std::string> table;
-  tensorflow::SavedTensorSlices meta;
+  tfprod::tf::SavedTensorSlices meta;
   meta.mutable_meta()->mutable_versions()->set_producer(1);
   for (const V1Var& var : vars) {
     auto* m = meta.mutable_meta()->add_tensor();
@@ -50,7 +50,7 @@ void write_v1(const std::string& path, const std::vector<V1Var>& vars) {
     shape_to_proto(var.shape, m->mutable_shape());
     for (const V1Slice& s : var.slices) {
       checkpoint::extents_to_proto(s.extents, m->add_slice());
-      tensorflow::SavedTensorSlices data;
+      tfprod::tf::SavedTensorSlices data;
       data.mutable_data()->set_name(var.name);
       checkpoint::extents_to_proto(s.extents, data.mutable_data()->mutable_slice());
       *data.mutable_data()->mutable_data() = s.values;
@@ -89,25 +89,25 @@ TEST(CheckpointV1, EveryValueField) {
     std::vector<SliceExtent> full(shape.size(), SliceExtent{0, -1});
     vars.push_back({name, dtype, std::move(shape), {{full, std::move(values)}}});
   };
-  add("f", tensorflow::DT_FLOAT, {2, 2}, floats({1.5f, -2, 3, 4}));
+  add("f", tfprod::tf::DT_FLOAT, {2, 2}, floats({1.5f, -2, 3, 4}));
   TensorProto d, i32, i8, u8, i64, b, h, s;
   d.add_double_val(0.25);
   d.add_double_val(-8);
-  add("d", tensorflow::DT_DOUBLE, {2}, d);
+  add("d", tfprod::tf::DT_DOUBLE, {2}, d);
   for (int v : {7, -7, 100000}) i32.add_int_val(v);
-  add("i32", tensorflow::DT_INT32, {3}, i32);
+  add("i32", tfprod::tf::DT_INT32, {3}, i32);
   for (int v : {-128, 127}) i8.add_int_val(v);
-  add("i8", tensorflow::DT_INT8, {2}, i8);
+  add("i8", tfprod::tf::DT_INT8, {2}, i8);
   for (int v : {0, 255}) u8.add_int_val(v);
-  add("u8", tensorflow::DT_UINT8, {2}, u8);
+  add("u8", tfprod::tf::DT_UINT8, {2}, u8);
   i64.add_int64_val(int64_t{1} << 40);
-  add("i64", tensorflow::DT_INT64, {}, i64);
+  add("i64", tfprod::tf::DT_INT64, {}, i64);
   for (bool v : {true, false, true}) b.add_bool_val(v);
-  add("b", tensorflow::DT_BOOL, {3}, b);
+  add("b", tfprod::tf::DT_BOOL, {3}, b);
   for (int v : {0x3c00, 0xc000}) h.add_half_val(v);  // 1.0, -2.0
-  add("h", tensorflow::DT_HALF, {2}, h);
+  add("h", tfprod::tf::DT_HALF, {2}, h);
   for (const char* v : {"x", "", "long string"}) s.add_string_val(v);
-  add("s", tensorflow::DT_STRING, {3}, s);
+  add("s", tfprod::tf::DT_STRING, {3}, s);
   write_v1(path, vars);
 
   auto reader = open_checkpoint_v1(path);
@@ -131,10 +131,10 @@ TEST(CheckpointV1, EveryValueField) {
 std::string write_sharded(const fs::path& dir) {
   const std::string prefix = (dir / "model.ckpt").string();
   write_v1(prefix + "-00000-of-00002",
-           {{"w", tensorflow::DT_FLOAT, {4, 3}, {{{{0, 2}, {0, -1}}, floats({0, 1, 2, 3, 4, 5})}}}});
+           {{"w", tfprod::tf::DT_FLOAT, {4, 3}, {{{{0, 2}, {0, -1}}, floats({0, 1, 2, 3, 4, 5})}}}});
   write_v1(prefix + "-00001-of-00002",
-           {{"w", tensorflow::DT_FLOAT, {4, 3}, {{{{2, 2}, {0, -1}}, floats({6, 7, 8, 9, 10, 11})}}},
-            {"b", tensorflow::DT_FLOAT, {3}, {{{{0, -1}}, floats({-1, -2, -3})}}}});
+           {{"w", tfprod::tf::DT_FLOAT, {4, 3}, {{{{2, 2}, {0, -1}}, floats({6, 7, 8, 9, 10, 11})}}},
+            {"b", tfprod::tf::DT_FLOAT, {3}, {{{{0, -1}}, floats({-1, -2, -3})}}}});
   return prefix;
 }
 
@@ -172,7 +172,7 @@ TEST(CheckpointV1, WrongValueCountNamesFileAndTensor) {
   const std::string path = (test::scratch_dir() / "short.ckpt").string();
   // Six elements declared, five stored: TF's reader would read past the
   // values; a splat is not how V1 stores data.
-  write_v1(path, {{"layer/w", tensorflow::DT_FLOAT, {6}, {{{{0, -1}}, floats({1, 2, 3, 4, 5})}}}});
+  write_v1(path, {{"layer/w", tfprod::tf::DT_FLOAT, {6}, {{{{0, -1}}, floats({1, 2, 3, 4, 5})}}}});
   auto reader = open_checkpoint_v1(path);
   try {
     reader->read("layer/w");
@@ -187,7 +187,7 @@ TEST(CheckpointV1, WrongValueCountNamesFileAndTensor) {
 
 TEST(CheckpointV1, IncompleteSlicesNameTheTensor) {
   const std::string path = (test::scratch_dir() / "gap.ckpt").string();
-  write_v1(path, {{"w", tensorflow::DT_FLOAT, {4}, {{{{0, 2}}, floats({1, 2})}}}});
+  write_v1(path, {{"w", tfprod::tf::DT_FLOAT, {4}, {{{{0, 2}}, floats({1, 2})}}}});
   auto reader = open_checkpoint_v1(path);
   EXPECT_TRUE(reader->find("w")->partitioned);
   try {
@@ -206,7 +206,7 @@ TEST(CheckpointV1, NotAV1File) {
   {
     BundleWriter writer(v2);
     Tensor t;
-    t.dtype = tensorflow::DT_FLOAT;
+    t.dtype = tfprod::tf::DT_FLOAT;
     t.data.assign(4, '\0');
     writer.add("x", t);
     writer.finish();

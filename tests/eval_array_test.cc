@@ -11,10 +11,10 @@ namespace tfprod {
 namespace {
 
 using namespace tfprod::test;
-using tensorflow::DT_BOOL;
-using tensorflow::DT_HALF;
-using tensorflow::DT_INT32;
-using tensorflow::DT_INT64;
+using tfprod::tf::DT_BOOL;
+using tfprod::tf::DT_HALF;
+using tfprod::tf::DT_INT32;
+using tfprod::tf::DT_INT64;
 
 Tensor vec(std::vector<int64_t> v) {
   const auto n = static_cast<int64_t>(v.size());
@@ -120,7 +120,7 @@ TEST(EvalArray, ConcatV2) {
 }
 
 TEST(EvalArray, ConcatV1TakesAxisFirst) {
-  expect_near(run_op1("Concat", {scalar_i(1), iota_f({2, 1}), iota_f({2, 2})}, {attr_type("T", tensorflow::DT_FLOAT)}),
+  expect_near(run_op1("Concat", {scalar_i(1), iota_f({2, 1}), iota_f({2, 2})}, {attr_type("T", tfprod::tf::DT_FLOAT)}),
               {2, 3}, {0, 0, 1, 1, 2, 3});
 }
 

@@ -16,7 +16,7 @@ namespace {
 using namespace tfprod::test;
 
 Graph parse(const char* text) {
-  tensorflow::GraphDef g;
+  tfprod::tf::GraphDef g;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &g));
   return Graph::from_graphdef(g, "g.pbtxt");
 }
@@ -74,12 +74,12 @@ TEST(EvalControl, MissingKernelNamesNodeAndOp) {
 }
 
 TEST(EvalControl, CastRoundsHalfAndTruncatesInts) {
-  expect_near(run_op1("Cast", {tensor_f({3}, {1.7f, -1.7f, 3.0f})}, {attr_type("SrcT", tensorflow::DT_FLOAT), attr_type("DstT", tensorflow::DT_INT32)}),
+  expect_near(run_op1("Cast", {tensor_f({3}, {1.7f, -1.7f, 3.0f})}, {attr_type("SrcT", tfprod::tf::DT_FLOAT), attr_type("DstT", tfprod::tf::DT_INT32)}),
               {3}, {1, -1, 3});
-  Tensor h = run_op1("Cast", {tensor_f({2}, {1.0f / 3.0f, 65504.0f})}, {attr_type("DstT", tensorflow::DT_HALF)});
-  EXPECT_EQ(h.dtype, tensorflow::DT_HALF);
+  Tensor h = run_op1("Cast", {tensor_f({2}, {1.0f / 3.0f, 65504.0f})}, {attr_type("DstT", tfprod::tf::DT_HALF)});
+  EXPECT_EQ(h.dtype, tfprod::tf::DT_HALF);
   expect_near(h, {2}, {0.333251953125, 65504.0}, 0);
-  expect_near(run_op1("Cast", {tensor_b({2}, {true, false})}, {attr_type("DstT", tensorflow::DT_FLOAT)}), {2}, {1, 0});
+  expect_near(run_op1("Cast", {tensor_b({2}, {true, false})}, {attr_type("DstT", tfprod::tf::DT_FLOAT)}), {2}, {1, 0});
 }
 
 TEST(EvalControl, HalfConversionsRoundToNearestEven) {
@@ -95,10 +95,10 @@ TEST(EvalControl, HalfConversionsRoundToNearestEven) {
 }
 
 TEST(EvalControl, DequantizeModes) {
-  Tensor q = eval::make_tensor(tensorflow::DT_QUINT8, {3});
+  Tensor q = eval::make_tensor(tfprod::tf::DT_QUINT8, {3});
   q.data = std::string("\x00\x80\xff", 3);
   expect_near(run_op1("Dequantize", {q, tensor_f({}, {-1}), tensor_f({}, {1})}), {3}, {-1, -1 + 128 * 2.0 / 255, 1}, 1e-6);
-  Tensor s = eval::make_tensor(tensorflow::DT_QINT8, {2});
+  Tensor s = eval::make_tensor(tfprod::tf::DT_QINT8, {2});
   s.data = std::string("\x81\x7f", 2);  // -127, 127
   expect_near(run_op1("Dequantize", {s, tensor_f({}, {-2}), tensor_f({}, {2})}, {attr_string("mode", "SCALED")}), {2},
               {-2.0 * 127 / 127, 2.0}, 1e-6);

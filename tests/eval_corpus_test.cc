@@ -88,7 +88,7 @@ TEST(EvalCorpus, OpenCvExtraNetsMatchTensorFlow) {
     ASSERT_TRUE(specs.count(name)) << "net missing from MANIFEST table";
     const NetSpec& spec = specs[name];
     ModelFile file = load_model_file(dir / (name + "_net.pb"));
-    tensorflow::GraphDef def = file.model.meta_graphs(0).graph_def();
+    tfprod::tf::GraphDef def = file.model.meta_graphs(0).graph_def();
     std::string note;
     // The graph calls a Defun "Dropout" whose body was not kept in its
     // library: at inference it is the identity on its first input (what
@@ -112,7 +112,7 @@ TEST(EvalCorpus, OpenCvExtraNetsMatchTensorFlow) {
       const Node* node = graph.find(in);
       ASSERT_NE(node, nullptr) << in;
       DataType dtype = node->attr("dtype")->type();
-      if (dtype == tensorflow::DT_BOOL) {  // isTraining flags: inference
+      if (dtype == tfprod::tf::DT_BOOL) {  // isTraining flags: inference
         feeds.emplace_back(in, test::tensor_b({}, {false}));
         continue;
       }
@@ -126,7 +126,7 @@ TEST(EvalCorpus, OpenCvExtraNetsMatchTensorFlow) {
     Shape shape;
     try {
       Evaluator ev(graph);
-      Tensor got = eval::cast(ev.run(feeds, {spec.output})[0], tensorflow::DT_FLOAT);
+      Tensor got = eval::cast(ev.run(feeds, {spec.output})[0], tfprod::tf::DT_FLOAT);
       shape = got.shape;
       if (got.shape.size() == 4 && !nchw_graph) got = transpose4(got, {0, 3, 1, 2});
       const bool fp16 = name.rfind("fp16", 0) == 0;

@@ -15,9 +15,9 @@ namespace tfprod {
 namespace {
 
 using namespace tfprod::test;
-using tensorflow::DT_BOOL;
-using tensorflow::DT_HALF;
-using tensorflow::DT_INT32;
+using tfprod::tf::DT_BOOL;
+using tfprod::tf::DT_HALF;
+using tfprod::tf::DT_INT32;
 
 TEST(EvalElementwise, ScalarOperandOnEitherSide) {
   expect_near(run_op1("Add", {tensor_f({}, {10}), tensor_f({2, 2}, {1, 2, 3, 4})}), {2, 2}, {11, 12, 13, 14});
@@ -116,15 +116,15 @@ TEST(EvalElementwise, FloatDivisionSemantics) {
 
 TEST(EvalElementwise, IntegerOverflowWraps) {
   expect_near(run_op1("Add", {tensor_i({1}, {INT32_MAX}), tensor_i({1}, {1})}), {1}, {INT32_MIN});
-  expect_near(run_op1("Mul", {tensor_i({1}, {100}, tensorflow::DT_INT8), tensor_i({1}, {3}, tensorflow::DT_INT8)}), {1},
+  expect_near(run_op1("Mul", {tensor_i({1}, {100}, tfprod::tf::DT_INT8), tensor_i({1}, {3}, tfprod::tf::DT_INT8)}), {1},
               {44});  // 300 mod 256
-  expect_near(run_op1("Sub", {tensor_i({1}, {0}, tensorflow::DT_UINT8), tensor_i({1}, {1}, tensorflow::DT_UINT8)}), {1},
+  expect_near(run_op1("Sub", {tensor_i({1}, {0}, tfprod::tf::DT_UINT8), tensor_i({1}, {1}, tfprod::tf::DT_UINT8)}), {1},
               {255});
 }
 
 TEST(EvalElementwise, PowMaxMinSquaredDifference) {
   expect_near(run_op1("Pow", {tensor_f({2}, {2, 4}), tensor_f({2}, {3, 0.5f})}), {2}, {8, 2});
-  expect_near(run_op1("Pow", {tensor_i({3}, {2, -3, 5}, tensorflow::DT_INT64), tensor_i({3}, {10, 3, 0}, tensorflow::DT_INT64)}),
+  expect_near(run_op1("Pow", {tensor_i({3}, {2, -3, 5}, tfprod::tf::DT_INT64), tensor_i({3}, {10, 3, 0}, tfprod::tf::DT_INT64)}),
               {3}, {1024, -27, 1});
   std::string e = error_of([] { run_op1("Pow", {tensor_i({1}, {2}), tensor_i({1}, {-1})}); });
   EXPECT_NE(e.find("Integers to negative integer powers are not allowed"), std::string::npos) << e;
@@ -160,9 +160,9 @@ TEST(EvalElementwise, ComparisonsGiveBool) {
   expect_near(run_op1("Equal", bad, {attr_bool("incompatible_shape_error", false)}), {}, {0});
   expect_near(run_op1("NotEqual", bad, {attr_bool("incompatible_shape_error", false)}), {}, {1});
   EXPECT_THROW(run_op1("Equal", bad), Error);
-  Tensor s = eval::make_tensor(tensorflow::DT_STRING, {2});
+  Tensor s = eval::make_tensor(tfprod::tf::DT_STRING, {2});
   s.strings = {"a", "b"};
-  Tensor t = eval::make_tensor(tensorflow::DT_STRING, {});
+  Tensor t = eval::make_tensor(tfprod::tf::DT_STRING, {});
   t.strings = {"b"};
   expect_near(run_op1("Equal", {s, t}), {2}, {0, 1});
   Tensor cat = run_op1("Add", {s, t});
@@ -185,8 +185,8 @@ TEST(EvalElementwise, HalfAndBfloat16ComputeInFloatAndNarrow) {
   expect_near(h, {2}, {1.5, 2.75}, 0);
   // 1 + 0.0001 is 1 in half precision (spacing 2^-10 near 1).
   expect_near(run_op1("Add", {tensor_f({1}, {1}, DT_HALF), tensor_f({1}, {0.0001f}, DT_HALF)}), {1}, {1.0}, 0);
-  Tensor b = run_op1("Mul", {tensor_f({1}, {3}, tensorflow::DT_BFLOAT16), tensor_f({1}, {1.5f}, tensorflow::DT_BFLOAT16)});
-  EXPECT_EQ(b.dtype, tensorflow::DT_BFLOAT16);
+  Tensor b = run_op1("Mul", {tensor_f({1}, {3}, tfprod::tf::DT_BFLOAT16), tensor_f({1}, {1.5f}, tfprod::tf::DT_BFLOAT16)});
+  EXPECT_EQ(b.dtype, tfprod::tf::DT_BFLOAT16);
   expect_near(b, {1}, {4.5}, 0);
 }
 

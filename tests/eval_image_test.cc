@@ -42,9 +42,9 @@ TEST(EvalImage, ResizeBilinearModes) {
     for (double c : {0.0, 0.5, 1.0, 1.0}) want.push_back(2 * r + c);
   expect_near(run_op1("ResizeBilinear", {square(), size4}, modes(false, false)), {1, 4, 4, 1}, want, 1e-6);
   // Integer input gives float output.
-  const Tensor out = run_op1("ResizeBilinear", {tensor_i({1, 2, 2, 1}, {0, 1, 2, 3}, tensorflow::DT_UINT8), size3},
+  const Tensor out = run_op1("ResizeBilinear", {tensor_i({1, 2, 2, 1}, {0, 1, 2, 3}, tfprod::tf::DT_UINT8), size3},
                              modes(true, false));
-  EXPECT_EQ(out.dtype, tensorflow::DT_FLOAT);
+  EXPECT_EQ(out.dtype, tfprod::tf::DT_FLOAT);
   expect_near(out, {1, 3, 3, 1}, {0, 0.5, 1, 1, 1.5, 2, 2, 2.5, 3});
   EXPECT_THROW(run_op1("ResizeBilinear", {square(), size3}, modes(true, true)), Error);
 }
@@ -65,9 +65,9 @@ TEST(EvalImage, ResizeNearestRounding) {
   expect_near(run_op1("ResizeNearestNeighbor", {square(), size4}, modes(false, false)), {1, 4, 4, 1}, up);
   expect_near(run_op1("ResizeNearestNeighbor", {square(), size4}, modes(false, true)), {1, 4, 4, 1}, up);
   // Downscale 4 -> 3 with half-pixel: floor((o + 0.5) * 4/3) = 0, 2, 3.
-  const Tensor four = tensor_i({1, 1, 4, 1}, {10, 11, 12, 13}, tensorflow::DT_UINT8);
+  const Tensor four = tensor_i({1, 1, 4, 1}, {10, 11, 12, 13}, tfprod::tf::DT_UINT8);
   const Tensor out = run_op1("ResizeNearestNeighbor", {four, tensor_i({2}, {1, 3})}, modes(false, true));
-  EXPECT_EQ(out.dtype, tensorflow::DT_UINT8);
+  EXPECT_EQ(out.dtype, tfprod::tf::DT_UINT8);
   expect_near(out, {1, 1, 3, 1}, {10, 12, 13});
 }
 

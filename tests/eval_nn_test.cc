@@ -134,10 +134,10 @@ TEST(EvalNn, Conv2DMatchesNaiveConvolution) {
 }
 
 TEST(EvalNn, Conv2DHalfAndDoubleAndConv3D) {
-  const Tensor xh = tensor_f({1, 2, 2, 1}, {1, 2, 3, 4}, tensorflow::DT_HALF);
-  const Tensor out = run_op1("Conv2D", {xh, tensor_f({1, 1, 1, 2}, {1, -0.5f}, tensorflow::DT_HALF)},
+  const Tensor xh = tensor_f({1, 2, 2, 1}, {1, 2, 3, 4}, tfprod::tf::DT_HALF);
+  const Tensor out = run_op1("Conv2D", {xh, tensor_f({1, 1, 1, 2}, {1, -0.5f}, tfprod::tf::DT_HALF)},
                              {attr_string("padding", "VALID"), attr_ints("strides", {1, 1, 1, 1})});
-  EXPECT_EQ(out.dtype, tensorflow::DT_HALF);
+  EXPECT_EQ(out.dtype, tfprod::tf::DT_HALF);
   expect_near(out, {1, 2, 2, 2}, {1, -0.5, 2, -1, 3, -1.5, 4, -2});
   const Tensor xd = tensor_d({1, 2, 2, 1}, {1, 2, 3, 4});
   expect_near(run_op1("Conv2D", {xd, tensor_d({2, 2, 1, 1}, {1, 1, 1, 1})},
@@ -213,7 +213,7 @@ TEST(EvalNn, Conv2DBackpropInputMatchesScatter) {
                         {tensor_i({4}, {n, cs.h, cs.w, ci}), tensor_f({cs.kh, cs.kw, ci, co}, fv),
                          tensor_f({n, oh, ow, co}, dy)},
                         {attr_string("padding", cs.padding), attr_ints("strides", {1, cs.s, cs.s, 1}),
-                         attr_type("T", tensorflow::DT_FLOAT)}),
+                         attr_type("T", tfprod::tf::DT_FLOAT)}),
                 {n, cs.h, cs.w, ci}, want, 1e-4);
   }
   // A 1x1 input, 2x2 ones filter, stride 2 VALID -> the value in the top-left
@@ -221,7 +221,7 @@ TEST(EvalNn, Conv2DBackpropInputMatchesScatter) {
   expect_near(run_op1("Conv2DBackpropInput",
                       {tensor_i({4}, {1, 2, 2, 1}), tensor_f({2, 2, 1, 1}, {1, 2, 3, 4}), tensor_f({1, 1, 1, 1}, {10})},
                       {attr_string("padding", "VALID"), attr_ints("strides", {1, 2, 2, 1}),
-                       attr_type("T", tensorflow::DT_FLOAT)}),
+                       attr_type("T", tfprod::tf::DT_FLOAT)}),
               {1, 2, 2, 1}, {10, 20, 30, 40});
 }
 
@@ -283,7 +283,7 @@ TEST(EvalNn, FusedBatchNormInferenceAndTraining) {
   const Tensor scale = tensor_f({2}, {2, 1}), offset = tensor_f({2}, {1, -1});
   auto out = run_op("FusedBatchNormV3",
                     {x, scale, offset, tensor_f({2}, {2, 20}), tensor_f({2}, {4, 100})},
-                    {attr_float("epsilon", 0.0f), attr_bool("is_training", false), attr_type("U", tensorflow::DT_FLOAT)}, 6);
+                    {attr_float("epsilon", 0.0f), attr_bool("is_training", false), attr_type("U", tfprod::tf::DT_FLOAT)}, 6);
   // y = scale * (x - mean) / sqrt(var) + offset
   expect_near(out[0], {2, 1, 2, 2}, {0, -2, 1, -1, 2, 0, 5, 1});
   // Training: channel 0 mean 3, biased var (4+1+0+9)/4 = 3.5, unbiased 14/3.

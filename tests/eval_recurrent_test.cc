@@ -17,7 +17,7 @@ TEST(EvalRecurrent, BlockLstmOneStep) {
   Tensor b = tensor_f({4}, {0.0f, 0.5f, -0.5f, 0.1f});
   Tensor zero = tensor_f({1}, {0});
   auto out = run_op("BlockLSTM",
-                    {scalar_i(1, tensorflow::DT_INT64), tensor_f({1, 1, 1}, {2.0f}), tensor_f({1, 1}, {0.5f}),
+                    {scalar_i(1, tfprod::tf::DT_INT64), tensor_f({1, 1, 1}, {2.0f}), tensor_f({1, 1}, {0.5f}),
                      tensor_f({1, 1}, {-1.0f}), w, zero, zero, zero, b},
                     {attr_float("forget_bias", 1.0f), attr_float("cell_clip", -1.0f), attr_bool("use_peephole", false)}, 7);
   auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };

@@ -15,10 +15,10 @@ namespace tfprod {
 namespace {
 
 using namespace tfprod::test;
-using tensorflow::DT_BOOL;
-using tensorflow::DT_HALF;
-using tensorflow::DT_INT32;
-using tensorflow::DT_INT64;
+using tfprod::tf::DT_BOOL;
+using tfprod::tf::DT_HALF;
+using tfprod::tf::DT_INT32;
+using tfprod::tf::DT_INT64;
 
 Tensor axes(std::vector<int64_t> v) { return tensor_i({static_cast<int64_t>(v.size())}, v); }
 
@@ -57,9 +57,9 @@ TEST(EvalReduction, IntegerMeanTruncatesAndSumsWrap) {
   expect_near(run_op1("Mean", {tensor_i({3}, {1, 2, 2}), scalar_i(0)}), {}, {1});    // 5 / 3
   expect_near(run_op1("Mean", {tensor_i({2}, {-1, -2}), scalar_i(0)}), {}, {-1});   // -3 / 2 truncates
   // int8 is summed in int64: 300 / 3, no overflow.
-  expect_near(run_op1("Mean", {tensor_i({3}, {100, 100, 100}, tensorflow::DT_INT8), scalar_i(0)}), {}, {100});
+  expect_near(run_op1("Mean", {tensor_i({3}, {100, 100, 100}, tfprod::tf::DT_INT8), scalar_i(0)}), {}, {100});
   expect_near(run_op1("Sum", {tensor_i({2}, {INT32_MAX, 1}), scalar_i(0)}), {}, {INT32_MIN});
-  expect_near(run_op1("Prod", {tensor_i({2}, {16, 16}, tensorflow::DT_UINT8), scalar_i(0)}), {}, {0});  // 256 wraps
+  expect_near(run_op1("Prod", {tensor_i({2}, {16, 16}, tfprod::tf::DT_UINT8), scalar_i(0)}), {}, {0});  // 256 wraps
 }
 
 TEST(EvalReduction, EmptyReductionsGiveIdentities) {
@@ -112,8 +112,8 @@ TEST(EvalReduction, HalfInHalfOut) {
   Tensor s = run_op1("Sum", {tensor_f({3}, {1, 2, 3.5f}, DT_HALF), scalar_i(0)});
   EXPECT_EQ(s.dtype, DT_HALF);
   expect_near(s, {}, {6.5}, 0);
-  Tensor m = run_op1("Mean", {tensor_f({2, 2}, {1, 2, 3, 4}, tensorflow::DT_BFLOAT16), scalar_i(0)});
-  EXPECT_EQ(m.dtype, tensorflow::DT_BFLOAT16);
+  Tensor m = run_op1("Mean", {tensor_f({2, 2}, {1, 2, 3, 4}, tfprod::tf::DT_BFLOAT16), scalar_i(0)});
+  EXPECT_EQ(m.dtype, tfprod::tf::DT_BFLOAT16);
   expect_near(m, {2}, {2, 3}, 0);
 }
 

@@ -10,10 +10,10 @@ namespace tfprod {
 namespace {
 
 using namespace tfprod::test;
-using tensorflow::DT_FLOAT;
-using tensorflow::DT_HALF;
-using tensorflow::DT_INT32;
-using tensorflow::DT_INT64;
+using tfprod::tf::DT_FLOAT;
+using tfprod::tf::DT_HALF;
+using tfprod::tf::DT_INT32;
+using tfprod::tf::DT_INT64;
 
 TEST(EvalShape, ShapeSizeRank) {
   Tensor x = iota_f({2, 3, 0});

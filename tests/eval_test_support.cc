@@ -1,7 +1,7 @@
 #include "eval_test_support.h"
 
 #include "tfprod/tensor_values.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/eval.h"
 #include "tfprod/graph.h"
@@ -9,28 +9,28 @@
 namespace tfprod::test {
 
 Tensor tensor_f(Shape shape, std::vector<float> v, DataType dtype) {
-  Tensor t = eval::make_tensor(tensorflow::DT_FLOAT, std::move(shape));
+  Tensor t = eval::make_tensor(tfprod::tf::DT_FLOAT, std::move(shape));
   EXPECT_EQ(static_cast<std::size_t>(t.num_elements()), v.size()) << "tensor_f: value count";
   std::memcpy(t.data.data(), v.data(), std::min(t.data.size(), v.size() * 4));
-  return dtype == tensorflow::DT_FLOAT ? t : eval::cast(t, dtype);
+  return dtype == tfprod::tf::DT_FLOAT ? t : eval::cast(t, dtype);
 }
 
 Tensor tensor_d(Shape shape, std::vector<double> v) {
-  Tensor t = eval::make_tensor(tensorflow::DT_DOUBLE, std::move(shape));
+  Tensor t = eval::make_tensor(tfprod::tf::DT_DOUBLE, std::move(shape));
   EXPECT_EQ(static_cast<std::size_t>(t.num_elements()), v.size());
   std::memcpy(t.data.data(), v.data(), std::min(t.data.size(), v.size() * 8));
   return t;
 }
 
 Tensor tensor_i(Shape shape, std::vector<int64_t> v, DataType dtype) {
-  Tensor t = eval::make_tensor(tensorflow::DT_INT64, std::move(shape));
+  Tensor t = eval::make_tensor(tfprod::tf::DT_INT64, std::move(shape));
   EXPECT_EQ(static_cast<std::size_t>(t.num_elements()), v.size());
   std::memcpy(t.data.data(), v.data(), std::min(t.data.size(), v.size() * 8));
   return eval::cast(t, dtype);
 }
 
 Tensor tensor_b(Shape shape, std::vector<bool> v) {
-  Tensor t = eval::make_tensor(tensorflow::DT_BOOL, std::move(shape));
+  Tensor t = eval::make_tensor(tfprod::tf::DT_BOOL, std::move(shape));
   EXPECT_EQ(static_cast<std::size_t>(t.num_elements()), v.size());
   for (std::size_t i = 0; i < v.size() && i < t.data.size(); ++i) t.data[i] = v[i] ? 1 : 0;
   return t;
@@ -77,7 +77,7 @@ Attr attr_ints(const std::string& key, std::vector<int64_t> v) {
 
 std::vector<Tensor> run_op(const std::string& op, const std::vector<Tensor>& inputs, const std::vector<Attr>& attrs,
                            int num_outputs) {
-  tensorflow::GraphDef def;
+  tfprod::tf::GraphDef def;
   auto* node = def.add_node();
   node->set_name("op");
   node->set_op(op);
@@ -144,7 +144,7 @@ Tensor iota_f(Shape shape) {
 
 Tensor strings(Shape shape, std::vector<std::string> v) {
   Tensor t;
-  t.dtype = tensorflow::DT_STRING;
+  t.dtype = tfprod::tf::DT_STRING;
   t.shape = std::move(shape);
   t.strings = std::move(v);
   return t;

@@ -9,24 +9,24 @@
 #include <string>
 #include <vector>
 
-#include "tensorflow/core/framework/attr_value.pb.h"
+#include "tfprod/tf/framework/attr_value.pb.h"
 #include "tfprod/tensor.h"
 
 namespace tfprod::test {
 
 // Tensors from values (row-major). Half/bf16 tensors are built from floats.
-Tensor tensor_f(Shape shape, std::vector<float> v, DataType dtype = tensorflow::DT_FLOAT);
+Tensor tensor_f(Shape shape, std::vector<float> v, DataType dtype = tfprod::tf::DT_FLOAT);
 Tensor tensor_d(Shape shape, std::vector<double> v);
-Tensor tensor_i(Shape shape, std::vector<int64_t> v, DataType dtype = tensorflow::DT_INT32);
+Tensor tensor_i(Shape shape, std::vector<int64_t> v, DataType dtype = tfprod::tf::DT_INT32);
 Tensor tensor_b(Shape shape, std::vector<bool> v);
-Tensor scalar_i(int64_t v, DataType dtype = tensorflow::DT_INT32);
+Tensor scalar_i(int64_t v, DataType dtype = tfprod::tf::DT_INT32);
 
 // Values back (any numeric dtype, half/bf16 widened).
 std::vector<double> to_doubles(const Tensor& t);
 
 struct Attr {
   std::string key;
-  tensorflow::AttrValue value;
+  tfprod::tf::AttrValue value;
 };
 Attr attr_type(const std::string& key, DataType t);
 Attr attr_int(const std::string& key, int64_t v);

@@ -13,9 +13,9 @@ namespace tfprod {
 namespace {
 
 using namespace tfprod::test;
-using tensorflow::DT_BOOL;
-using tensorflow::DT_HALF;
-using tensorflow::DT_INT32;
+using tfprod::tf::DT_BOOL;
+using tfprod::tf::DT_HALF;
+using tfprod::tf::DT_INT32;
 
 const float kNan = std::numeric_limits<float>::quiet_NaN();
 const float kInf = std::numeric_limits<float>::infinity();
@@ -69,7 +69,7 @@ TEST(EvalUnary, MathFunctions) {
 TEST(EvalUnary, AbsNegSign) {
   expect_near(run_op1("Abs", {tensor_f({2}, {-1.5f, 2})}), {2}, {1.5, 2});
   expect_near(run_op1("Abs", {tensor_i({2}, {-5, INT32_MIN})}), {2}, {5, INT32_MIN});  // wraps like TF
-  expect_near(run_op1("Neg", {tensor_i({2}, {3, -4}, tensorflow::DT_INT64)}), {2}, {-3, 4});
+  expect_near(run_op1("Neg", {tensor_i({2}, {3, -4}, tfprod::tf::DT_INT64)}), {2}, {-3, 4});
   expect_near(run_op1("Sign", {tensor_i({3}, {-7, 0, 9})}), {3}, {-1, 0, 1});
   auto s = to_doubles(run_op1("Sign", {tensor_f({4}, {-2, 0, 3, kNan})}));
   EXPECT_EQ(s[0], -1);
@@ -114,8 +114,8 @@ TEST(EvalUnary, HalfInHalfOut) {
   Tensor e = run_op1("Exp", {tensor_f({1}, {1}, DT_HALF)});
   EXPECT_EQ(e.dtype, DT_HALF);
   expect_near(e, {1}, {2.71875}, 0);  // e rounded to half
-  Tensor r = run_op1("Relu", {tensor_f({2}, {-1, 0.1f}, tensorflow::DT_BFLOAT16)});
-  EXPECT_EQ(r.dtype, tensorflow::DT_BFLOAT16);
+  Tensor r = run_op1("Relu", {tensor_f({2}, {-1, 0.1f}, tfprod::tf::DT_BFLOAT16)});
+  EXPECT_EQ(r.dtype, tfprod::tf::DT_BFLOAT16);
   expect_near(r, {2}, {0, 0.10009765625}, 0);  // 0.1 in bfloat16
 }
 

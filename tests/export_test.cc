@@ -27,7 +27,7 @@ std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 TEST(InputSpec, ParsesTheIssuesForms) {
   InputSpec a = InputSpec::parse("IteratorGetNext:float:1,20,20,1");
   EXPECT_EQ(a.name, "IteratorGetNext");
-  EXPECT_EQ(a.dtype, tensorflow::DT_FLOAT);
+  EXPECT_EQ(a.dtype, tfprod::tf::DT_FLOAT);
   EXPECT_EQ(a.shape, (Shape{1, 20, 20, 1}));
   InputSpec b = InputSpec::parse("Placeholder:float:1,128");
   EXPECT_EQ(b.shape, (Shape{1, 128}));
@@ -40,7 +40,7 @@ TEST(InputSpec, ParsesTheIssuesForms) {
   EXPECT_EQ(d.shape, (Shape{1, 784}));
   InputSpec e = InputSpec::parse("queue:1:half:1,784");
   EXPECT_EQ(e.name, "queue:1");
-  EXPECT_EQ(e.dtype, tensorflow::DT_HALF);
+  EXPECT_EQ(e.dtype, tfprod::tf::DT_HALF);
   EXPECT_EQ(InputSpec::parse("x:0").name, "x");
 }
 
@@ -314,7 +314,7 @@ TEST(ExportCorpus, HalfPlusTwoComputesHalfPlusTwoInOpenCv) {
   ASSERT_EQ(report.outputs.size(), 1u);
   for (float x : {-3.0f, 0.0f, 1.0f, 5.0f, 1000.0f}) {
     Tensor in;
-    in.dtype = tensorflow::DT_FLOAT;
+    in.dtype = tfprod::tf::DT_FLOAT;
     in.shape = {1, 1};
     in.data.assign(reinterpret_cast<const char*>(&x), sizeof x);
     OpenCvRun run = run_in_opencv(out, {{report.inputs[0], in}}, {{report.outputs[0]}}, true);

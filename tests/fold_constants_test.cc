@@ -14,7 +14,7 @@ namespace {
 using namespace tfprod::test;
 
 Graph parse(const char* text) {
-  tensorflow::GraphDef g;
+  tfprod::tf::GraphDef g;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &g));
   return Graph::from_graphdef(g, "fold.pbtxt");
 }

@@ -6,7 +6,7 @@
 #include <regex>
 #include <set>
 
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "test_support.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/error.h"
@@ -87,7 +87,7 @@ TEST(FreezeCorpus, SeedFreezeGraphCommandOnAnpr) {
   });
   EXPECT_EQ(matched, 8) << "all 8 DT_HALF weights compared";
   Tensor kernel = const_value(*frozen.find("dense/kernel"));
-  EXPECT_EQ(kernel.dtype, tensorflow::DT_HALF);
+  EXPECT_EQ(kernel.dtype, tfprod::tf::DT_HALF);
   EXPECT_EQ(kernel.shape, (Shape{1600, 1024}));
 }
 

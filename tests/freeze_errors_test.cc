@@ -52,23 +52,23 @@ class FreezeErrors : public ::testing::Test {
     EXPECT_EQ(test::tree_digest(dir_), before) << "inputs were modified";
   }
 
-  tensorflow::GraphDef graph() {
-    tensorflow::GraphDef g;
+  tfprod::tf::GraphDef graph() {
+    tfprod::tf::GraphDef g;
     EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(read_file(dir_ / "graph.pbtxt"), &g));
     return g;
   }
-  void write_graph(const tensorflow::GraphDef& g) {
+  void write_graph(const tfprod::tf::GraphDef& g) {
     std::string text;
     google::protobuf::TextFormat::PrintToString(g, &text);
     write_file_atomically(dir_ / "graph.pbtxt", text);
   }
-  tensorflow::NodeDef& node(tensorflow::GraphDef& g, const std::string& name) {
+  tfprod::tf::NodeDef& node(tfprod::tf::GraphDef& g, const std::string& name) {
     for (auto& n : *g.mutable_node())
       if (n.name() == name) return n;
     ADD_FAILURE() << "no node " << name;
     return *g.mutable_node(0);
   }
-  tensorflow::AttrValue& attr(tensorflow::NodeDef& n, const std::string& key) {
+  tfprod::tf::AttrValue& attr(tfprod::tf::NodeDef& n, const std::string& key) {
     for (auto& e : *n.mutable_attr())
       if (e.key() == key) return *e.mutable_value();
     ADD_FAILURE() << "no attr " << key;
@@ -122,7 +122,7 @@ TEST_F(FreezeErrors, EntryPastTheEndOfItsShard) {
 
 TEST_F(FreezeErrors, DtypeDisagreement) {
   auto g = graph();
-  attr(node(g, "dense/bias"), "dtype").set_type(tensorflow::DT_DOUBLE);
+  attr(node(g, "dense/bias"), "dtype").set_type(tfprod::tf::DT_DOUBLE);
   write_graph(g);
   expect_failure("", {"model.ckpt-1000", "dense/bias", "DT_FLOAT", "DT_DOUBLE"});
 }

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "example/graph_builder.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "test_support.h"
 #include "tfprod/checkpoint_writer.h"
 #include "tfprod/error.h"
@@ -90,35 +90,35 @@ TEST(FreezeGraphFlags, HelpAndMissingRequiredFlags) {
 //   w/part_0 [4,3] and w/part_1 [4,2] of the checkpoint's full "w" [4,5].
 TEST(FreezePartitioned, EachPartGetsItsSlice) {
   fs::path dir = test::scratch_dir();
-  tensorflow::GraphDef def;
+  tfprod::tf::GraphDef def;
   GraphBuilder b(&def);
   auto& x = b.node("x", "Placeholder");
-  GraphBuilder::type(x, "dtype", tensorflow::DT_FLOAT);
+  GraphBuilder::type(x, "dtype", tfprod::tf::DT_FLOAT);
   const std::pair<const char*, Shape> parts[] = {{"w/part_0", {4, 3}}, {"w/part_1", {4, 2}}};
   for (const auto& [name, shape] : parts) {
     auto& v = b.node(name, "VariableV2");
     GraphBuilder::shape(v, "shape", shape);
-    GraphBuilder::type(v, "dtype", tensorflow::DT_FLOAT);
-    GraphBuilder::type(b.node(std::string(name) + "/read", "Identity", {name}), "T", tensorflow::DT_FLOAT);
+    GraphBuilder::type(v, "dtype", tfprod::tf::DT_FLOAT);
+    GraphBuilder::type(b.node(std::string(name) + "/read", "Identity", {name}), "T", tfprod::tf::DT_FLOAT);
   }
   b.const_ints("w/axis", {1});
   auto& concat = b.node("w/concat", "ConcatV2", {"w/part_0/read", "w/part_1/read", "w/axis"});
-  GraphBuilder::type(concat, "T", tensorflow::DT_FLOAT);
+  GraphBuilder::type(concat, "T", tfprod::tf::DT_FLOAT);
   GraphBuilder::integer(concat, "N", 2);
-  GraphBuilder::type(b.node("y", "MatMul", {"x", "w/concat"}), "T", tensorflow::DT_FLOAT);
+  GraphBuilder::type(b.node("y", "MatMul", {"x", "w/concat"}), "T", tfprod::tf::DT_FLOAT);
   b.const_strings("save/Const", {"model"});
   b.const_strings("save/RestoreV2/tensor_names", {"w", "w"});
   b.const_strings("save/RestoreV2/shape_and_slices", {"4 5 0,4:0,3", "4 5 0,4:3,2"});
   auto& restore =
       b.node("save/RestoreV2", "RestoreV2", {"save/Const", "save/RestoreV2/tensor_names", "save/RestoreV2/shape_and_slices"});
-  GraphBuilder::types(restore, "dtypes", {tensorflow::DT_FLOAT, tensorflow::DT_FLOAT});
+  GraphBuilder::types(restore, "dtypes", {tfprod::tf::DT_FLOAT, tfprod::tf::DT_FLOAT});
   b.node("save/Assign", "Assign", {"w/part_0", "save/RestoreV2"});
   b.node("save/Assign_1", "Assign", {"w/part_1", "save/RestoreV2:1"});
 
   // Full w[r][c] = 10*r + c, written as two slices.
   auto part = [](int64_t col0, int64_t cols) {
     Tensor t;
-    t.dtype = tensorflow::DT_FLOAT;
+    t.dtype = tfprod::tf::DT_FLOAT;
     t.shape = {4, cols};
     for (int r = 0; r < 4; ++r)
       for (int64_t c = col0; c < col0 + cols; ++c) {
@@ -155,7 +155,7 @@ TEST(FreezePartitioned, EachPartGetsItsSlice) {
 TEST(FreezeRestoreMapping, KeysComeFromTheGraphsRestoreOp) {
   fs::path dir = test::scratch_dir();
   write_example_training_dir(dir);
-  tensorflow::GraphDef def = example_training_graph();
+  tfprod::tf::GraphDef def = example_training_graph();
   for (auto& n : *def.mutable_node()) {
     if (n.name() != "save/RestoreV2/tensor_names") continue;
     auto* names = n.mutable_attr(1)->mutable_value()->mutable_tensor();
@@ -177,7 +177,7 @@ TEST(FreezeRestoreMapping, KeysComeFromTheGraphsRestoreOp) {
   // Without the restore op, the variable name is the key, and it is missing.
   auto* nodes = def.mutable_node();
   nodes->erase(std::remove_if(nodes->begin(), nodes->end(),
-                              [](const tensorflow::NodeDef& n) { return n.name().rfind("save/", 0) == 0; }),
+                              [](const tfprod::tf::NodeDef& n) { return n.name().rfind("save/", 0) == 0; }),
                nodes->end());
   try {
     freeze(Graph::from_graphdef(def, "example"), *renamed, {.outputs = {"softmax_tensor"}});

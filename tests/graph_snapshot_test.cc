@@ -6,7 +6,7 @@
 
 #include <utility>
 
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/graph.h"
 #include "tfprod/model_file.h"
@@ -20,13 +20,13 @@ constexpr int kRows = 4, kCols = 1 << 18;  // 4 MiB of float weights
 
 // x:[1,4] -> MatMul(x, w) -> Softmax "out"; w a Const holding kRows*kCols floats.
 Graph matmul_graph() {
-  tensorflow::GraphDef def;
+  tfprod::tf::GraphDef def;
   auto* x = def.add_node();
   x->set_name("x");
   x->set_op("Placeholder");
   auto* xa = x->add_attr();
   xa->set_key("dtype");
-  xa->mutable_value()->set_type(tensorflow::DT_FLOAT);
+  xa->mutable_value()->set_type(tfprod::tf::DT_FLOAT);
   auto* xs = x->add_attr();
   xs->set_key("shape");
   xs->mutable_value()->mutable_shape()->add_dim()->set_size(1);
@@ -36,11 +36,11 @@ Graph matmul_graph() {
   w->set_op("Const");
   auto* wd = w->add_attr();
   wd->set_key("dtype");
-  wd->mutable_value()->set_type(tensorflow::DT_FLOAT);
+  wd->mutable_value()->set_type(tfprod::tf::DT_FLOAT);
   auto* wv = w->add_attr();
   wv->set_key("value");
   auto* t = wv->mutable_value()->mutable_tensor();
-  t->set_dtype(tensorflow::DT_FLOAT);
+  t->set_dtype(tfprod::tf::DT_FLOAT);
   t->mutable_tensor_shape()->add_dim()->set_size(kRows);
   t->mutable_tensor_shape()->add_dim()->set_size(kCols);
   std::string bytes(sizeof(float) * kRows * kCols, '\0');
@@ -53,7 +53,7 @@ Graph matmul_graph() {
   mm->add_input("w");
   auto* mt = mm->add_attr();
   mt->set_key("T");
-  mt->mutable_value()->set_type(tensorflow::DT_FLOAT);
+  mt->mutable_value()->set_type(tfprod::tf::DT_FLOAT);
   auto* out = def.add_node();
   out->set_name("out");
   out->set_op("Softmax");
@@ -61,7 +61,7 @@ Graph matmul_graph() {
   out->add_input("^x");
   auto* ot = out->add_attr();
   ot->set_key("T");
-  ot->mutable_value()->set_type(tensorflow::DT_FLOAT);
+  ot->mutable_value()->set_type(tfprod::tf::DT_FLOAT);
   def.mutable_versions()->set_producer(38);
   return Graph::from_graphdef(std::move(def), "matmul");
 }
@@ -130,7 +130,7 @@ TEST(GraphSnapshot, ReleaseOfASharedGraphLeavesTheCloneWhole) {
   Graph g = matmul_graph();
   Graph snap = g.clone();
   const std::string before = serialize(snap.to_graphdef());
-  tensorflow::GraphDef def = std::move(g).release_graphdef();
+  tfprod::tf::GraphDef def = std::move(g).release_graphdef();
   EXPECT_EQ(serialize(def), before);
   EXPECT_EQ(serialize(snap.to_graphdef()), before);
 }

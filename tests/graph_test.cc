@@ -9,8 +9,8 @@
 namespace tfprod {
 namespace {
 
-tensorflow::GraphDef parse(const char* text) {
-  tensorflow::GraphDef g;
+tfprod::tf::GraphDef parse(const char* text) {
+  tfprod::tf::GraphDef g;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &g));
   return g;
 }
@@ -129,8 +129,8 @@ TEST(Graph, RenameAndAttrs) {
   EXPECT_EQ(g.to_graphdef().node(3).input(2), "^input");
   EXPECT_THROW(g.rename(*g.find("input"), "add"), Error);
   Node& n = *g.find("split");
-  n.set_attr("T").set_type(tensorflow::DT_HALF);
-  EXPECT_EQ(n.attr("T")->type(), tensorflow::DT_HALF);
+  n.set_attr("T").set_type(tfprod::tf::DT_HALF);
+  EXPECT_EQ(n.attr("T")->type(), tfprod::tf::DT_HALF);
   EXPECT_TRUE(n.remove_attr("T"));
   EXPECT_EQ(n.attr("T"), nullptr);
 }

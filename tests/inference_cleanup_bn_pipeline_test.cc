@@ -89,7 +89,7 @@ TEST(CutInputPipeline, IteratorBecomesAPlaceholderOfItsDeclaredTypeAndShape) {
   EXPECT_EQ(graph_text(after),
             "w = Const[DT_FLOAT [3,2]]()\nmm = MatMul(next, w)\nout = Relu(mm)\nnext = Placeholder()\n");
   const Node* ph = after.find("next");
-  EXPECT_EQ(ph->attr("dtype")->type(), tensorflow::DT_FLOAT);
+  EXPECT_EQ(ph->attr("dtype")->type(), tfprod::tf::DT_FLOAT);
   EXPECT_EQ(shape_from_proto(ph->attr("shape")->shape()), (Shape{-1, 3}));
   auto feeds = test::random_feeds(after, {"out"}, 1, {{"next", {2, 3}}});
   test::expect_same_outputs(g, after, {"out"}, feeds);  // the training graph with its iterator output fed
@@ -113,7 +113,7 @@ TEST(CutInputPipeline, QueueWithEnqueueOpsAndNoOutputsGiven) {
   EXPECT_EQ(shape_from_proto(after.find("image")->attr("shape")->shape()), (Shape{-1, 4}));
   Graph typed =
       test::apply_transforms(test::parse_graph(text), "cut_input_pipeline(type=half, shape=\"1,4\")", {}, {"out"});
-  EXPECT_EQ(typed.find("deq")->attr("dtype")->type(), tensorflow::DT_HALF);
+  EXPECT_EQ(typed.find("deq")->attr("dtype")->type(), tfprod::tf::DT_HALF);
   EXPECT_EQ(shape_from_proto(typed.find("deq")->attr("shape")->shape()), (Shape{1, 4}));
 }
 
@@ -126,7 +126,7 @@ TEST(CutInputPipeline, DecodedImageIsUint8AndWithoutAPipelineItFails) {
       node("out", "Relu", {"f"});
   Graph after = test::apply_transforms(test::parse_graph(text), "cut_input_pipeline", {}, {"out"});
   EXPECT_EQ(graph_text(after), "f = Cast(img)\nout = Relu(f)\nimg = Placeholder()\n");
-  EXPECT_EQ(after.find("img")->attr("dtype")->type(), tensorflow::DT_UINT8);
+  EXPECT_EQ(after.find("img")->attr("dtype")->type(), tfprod::tf::DT_UINT8);
   EXPECT_THROW(test::apply_transforms(after, "cut_input_pipeline", {}, {"out"}), Error);
 }
 

@@ -62,7 +62,7 @@ TEST(InferenceCleanupCorpus, AnprTfFrozenGraphsLoseTheirDropout) {
     Graph g = load_graph(test::corpus_dir() / "anpr_estimator" / file);
     // optimize_for_inference declared the input float (its placeholder_type_enum default) in front of
     // half weights; declare it half to evaluate the graph at all.
-    g.find("IteratorGetNext")->set_attr("dtype").set_type(tensorflow::DT_HALF);
+    g.find("IteratorGetNext")->set_attr("dtype").set_type(tfprod::tf::DT_HALF);
     check_dropout_removed(g, "softmax_tensor", {{"dropout/dropout/rate", 0}}, {{"IteratorGetNext", {1, 20, 20, 1}}});
   }
 }
@@ -117,7 +117,7 @@ TEST(InferenceCleanupCorpus, InputPipelinesOfEstimatorFreezesCut) {
   const Node* input = cut.find("IteratorGetNext");
   ASSERT_NE(input, nullptr);
   EXPECT_EQ(input->op, "Placeholder");
-  EXPECT_EQ(input->attr("dtype")->type(), tensorflow::DT_HALF);
+  EXPECT_EQ(input->attr("dtype")->type(), tfprod::tf::DT_HALF);
   auto feeds = test::random_feeds(cut, {"softmax_tensor"}, 1, {{"IteratorGetNext", {1, 20, 20, 1}}});
   // The freeze with its iterator output fed and rate = 0.
   test::expect_same_outputs(with_values(anpr, {{"dropout/dropout/rate", 0}}), cut, {"softmax_tensor"}, feeds);

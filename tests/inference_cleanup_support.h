@@ -42,13 +42,13 @@ inline std::string placeholder(const std::string& name,
 inline void fix_value(Graph& graph, const std::string& name, double value) {
   Node* n = graph.find(name);
   ASSERT_NE(n, nullptr) << name;
-  DataType dtype = tensorflow::DT_FLOAT;
+  DataType dtype = tfprod::tf::DT_FLOAT;
   if (const auto* d = n->attr("dtype")) dtype = d->type();
   if (const auto* v = n->attr("value")) dtype = v->tensor().dtype();
-  Tensor f = eval::make_tensor(tensorflow::DT_FLOAT, {});
+  Tensor f = eval::make_tensor(tfprod::tf::DT_FLOAT, {});
   eval::values<float>(f)[0] = static_cast<float>(value);
-  Tensor t = dtype == tensorflow::DT_BOOL ? eval::make_tensor(dtype, {}) : eval::cast(f, dtype);
-  if (dtype == tensorflow::DT_BOOL) t.data[0] = value != 0;
+  Tensor t = dtype == tfprod::tf::DT_BOOL ? eval::make_tensor(dtype, {}) : eval::cast(f, dtype);
+  if (dtype == tfprod::tf::DT_BOOL) t.data[0] = value != 0;
   n->op = "Const";
   graph.set_inputs(*n, {});
   n->attrs().Clear();

@@ -24,20 +24,20 @@ using Clock = std::chrono::steady_clock;
 // MatMul(x, w_i); output = AddN of them. A 96 MiB V2 checkpoint beside it.
 void write_big_model(const fs::path& dir) {
   fs::create_directories(dir);
-  tensorflow::GraphDef g;
+  tfprod::tf::GraphDef g;
   auto add = [&](const std::string& name, const std::string& op) {
     auto* n = g.add_node();
     n->set_name(name);
     n->set_op(op);
     return n;
   };
-  auto set = [](tensorflow::NodeDef* n, const char* key) {
+  auto set = [](tfprod::tf::NodeDef* n, const char* key) {
     auto* e = n->add_attr();
     e->set_key(key);
     return e->mutable_value();
   };
   auto* x = add("x", "Placeholder");
-  set(x, "dtype")->set_type(tensorflow::DT_FLOAT);
+  set(x, "dtype")->set_type(tfprod::tf::DT_FLOAT);
   auto* sum = add("output", "AddN");
   constexpr int kLayers = 24;
   BundleWriter writer((dir / "model.ckpt").string());
@@ -45,21 +45,21 @@ void write_big_model(const fs::path& dir) {
   for (int i = 0; i < kLayers; ++i) {
     const std::string w = "w" + std::to_string(i);
     auto* v = add(w, "VariableV2");
-    set(v, "dtype")->set_type(tensorflow::DT_FLOAT);
+    set(v, "dtype")->set_type(tfprod::tf::DT_FLOAT);
     auto* shape = set(v, "shape")->mutable_shape();
     shape->add_dim()->set_size(1024);
     shape->add_dim()->set_size(1024);
     auto* m = add("mm" + std::to_string(i), "MatMul");
     m->add_input("x");
     m->add_input(w);
-    set(m, "T")->set_type(tensorflow::DT_FLOAT);
+    set(m, "T")->set_type(tfprod::tf::DT_FLOAT);
     sum->add_input(m->name());
-    Tensor t{tensorflow::DT_FLOAT, {1024, 1024}, std::string(std::size_t{4} << 20, '\0'), {}};
+    Tensor t{tfprod::tf::DT_FLOAT, {1024, 1024}, std::string(std::size_t{4} << 20, '\0'), {}};
     for (std::size_t k = 0; k < t.data.size(); k += 64) t.data[k] = static_cast<char>(rng());
     writer.add(w, t);
   }
   set(sum, "N")->set_i(kLayers);
-  set(sum, "T")->set_type(tensorflow::DT_FLOAT);
+  set(sum, "T")->set_type(tfprod::tf::DT_FLOAT);
   writer.finish();
   malformed::spit(dir / "graph.pb", g.SerializeAsString());
 }

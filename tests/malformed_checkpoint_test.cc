@@ -96,7 +96,7 @@ TEST_F(MalformedCheckpoint, IndexIsADirectory) {
 
 TEST_F(MalformedCheckpoint, BundleHeaderWithZeroShards) {
   auto table = read_table(index());
-  tensorflow::BundleHeaderProto header;
+  tfprod::tf::BundleHeaderProto header;
   ASSERT_TRUE(header.ParseFromString(table.at("")));
   header.set_num_shards(0);
   table[""] = header.SerializeAsString();
@@ -106,9 +106,9 @@ TEST_F(MalformedCheckpoint, BundleHeaderWithZeroShards) {
 
 TEST_F(MalformedCheckpoint, BundleHeaderUnknownEndianness) {
   auto table = read_table(index());
-  tensorflow::BundleHeaderProto header;
+  tfprod::tf::BundleHeaderProto header;
   ASSERT_TRUE(header.ParseFromString(table.at("")));
-  header.set_endianness(static_cast<tensorflow::BundleHeaderProto::Endianness>(7));
+  header.set_endianness(static_cast<tfprod::tf::BundleHeaderProto::Endianness>(7));
   table[""] = header.SerializeAsString();
   write_table(index(), table);
   expect_freeze_rejected({"model.ckpt-1000.index", "endianness 7"});
@@ -122,7 +122,7 @@ TEST_F(MalformedCheckpoint, EntryThatIsNotABundleEntry) {
 }
 
 TEST_F(MalformedCheckpoint, EntryUnknownDtypeEnum) {
-  edit_entry("dense/bias", [](auto& e) { e.set_dtype(static_cast<tensorflow::DataType>(77)); });
+  edit_entry("dense/bias", [](auto& e) { e.set_dtype(static_cast<tfprod::tf::DataType>(77)); });
   expect_freeze_rejected({"model.ckpt-1000", "dense/bias"});
 }
 

@@ -95,7 +95,7 @@ TEST_F(MalformedGraph, NodeNameNotUtf8InBinary) {
 
 TEST_F(MalformedGraph, UnknownDtypeEnumOnAVariable) {
   auto g = graph();
-  attr(node(g, "dense/bias"), "dtype").set_type(static_cast<tensorflow::DataType>(77));
+  attr(node(g, "dense/bias"), "dtype").set_type(static_cast<tfprod::tf::DataType>(77));
   write_graph(g);
   expect_freeze_rejected({"dense/bias"});
 }

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "checkpoint/sstable.h"
-#include "tensorflow/core/protobuf/tensor_bundle.pb.h"
+#include "tfprod/tf/protobuf/tensor_bundle.pb.h"
 #include "test_support.h"
 #include "tfprod/example_model.h"
 #include "tfprod/file_util.h"
@@ -150,8 +150,8 @@ class Malformed : public ::testing::Test {
     return expect_rejected("freeze " + what + " --output softmax_tensor -o " + out().string(), must_contain, out());
   }
 
-  tensorflow::GraphDef graph() const { return load_model_file(file("graph.pbtxt")).model.meta_graphs(0).graph_def(); }
-  void write_graph(const tensorflow::GraphDef& g, const std::string& name = "graph.pbtxt") {
+  tfprod::tf::GraphDef graph() const { return load_model_file(file("graph.pbtxt")).model.meta_graphs(0).graph_def(); }
+  void write_graph(const tfprod::tf::GraphDef& g, const std::string& name = "graph.pbtxt") {
     if (name.ends_with(".pbtxt")) {
       std::string text;
       google::protobuf::TextFormat::PrintToString(g, &text);
@@ -160,13 +160,13 @@ class Malformed : public ::testing::Test {
       spit(file(name), g.SerializeAsString());
     }
   }
-  static tensorflow::NodeDef& node(tensorflow::GraphDef& g, const std::string& name) {
+  static tfprod::tf::NodeDef& node(tfprod::tf::GraphDef& g, const std::string& name) {
     for (auto& n : *g.mutable_node())
       if (n.name() == name) return n;
     ADD_FAILURE() << "no node " << name;
     return *g.mutable_node(0);
   }
-  static tensorflow::AttrValue& attr(tensorflow::NodeDef& n, const std::string& key) {
+  static tfprod::tf::AttrValue& attr(tfprod::tf::NodeDef& n, const std::string& key) {
     for (auto& e : *n.mutable_attr())
       if (e.key() == key) return *e.mutable_value();
     auto* e = n.add_attr();
@@ -178,7 +178,7 @@ class Malformed : public ::testing::Test {
   template <class Edit>
   void edit_entry(const std::string& tensor, Edit edit) {
     auto table = read_table(index());
-    tensorflow::BundleEntryProto entry;
+    tfprod::tf::BundleEntryProto entry;
     ASSERT_TRUE(entry.ParseFromString(table.at(tensor)));
     edit(entry);
     table[tensor] = entry.SerializeAsString();

@@ -30,8 +30,8 @@ std::vector<fs::path> corpus_graph_files() {
 }
 
 // Each meta graph's GraphDef, through Graph import/export.
-tensorflow::SavedModel through_graph_model(const ModelFile& f) {
-  tensorflow::SavedModel copy = f.model;
+tfprod::tf::SavedModel through_graph_model(const ModelFile& f) {
+  tfprod::tf::SavedModel copy = f.model;
   for (auto& meta : *copy.mutable_meta_graphs()) {
     if (!meta.has_graph_def()) continue;
     Graph g = Graph::from_graphdef(meta.graph_def(), f.path.string());
@@ -40,7 +40,7 @@ tensorflow::SavedModel through_graph_model(const ModelFile& f) {
   return copy;
 }
 
-std::string bytes_of(const ModelFile& f, const tensorflow::SavedModel& model) {
+std::string bytes_of(const ModelFile& f, const tfprod::tf::SavedModel& model) {
   switch (f.kind) {
     case ModelFileKind::kSavedModelBinary: return serialize(model);
     case ModelFileKind::kMetaGraphBinary: return serialize(model.meta_graphs(0));
@@ -58,7 +58,7 @@ TEST(ModelFileCorpus, EveryGraphFileRoundTrips) {
     ModelFile f = load_model_file(path);
     if (is_text(f.kind)) {
       ++text;
-      tensorflow::SavedModel reparsed;
+      tfprod::tf::SavedModel reparsed;
       std::string printed;
       ASSERT_TRUE(google::protobuf::TextFormat::PrintToString(f.model, &printed));
       ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(printed, &reparsed));

@@ -44,8 +44,8 @@ CvResult run_case(const fs::path& model, const Graph& g, const std::string& name
   std::vector<std::pair<std::string, Tensor>> feeds;
   for (const Node* n : g.nodes())
     if (n->op == "Placeholder") {
-      if (n->attr("dtype") && n->attr("dtype")->type() == tensorflow::DT_BOOL) {
-        Tensor f{tensorflow::DT_BOOL, {}, std::string(1, '\0'), {}};
+      if (n->attr("dtype") && n->attr("dtype")->type() == tfprod::tf::DT_BOOL) {
+        Tensor f{tfprod::tf::DT_BOOL, {}, std::string(1, '\0'), {}};
         feeds.emplace_back(n->name(), f);
       } else {
         feeds.emplace_back(n->name(), in);
@@ -146,7 +146,7 @@ TEST(OpenCvCompat, OpencvExtraNetsAfterPasses) {
     std::vector<std::string> inputs;
     std::string pipeline = kOpenCvPipeline;
     for (const Node* n : g.nodes())
-      if (n->op == "Placeholder" && n->attr("dtype")->type() == tensorflow::DT_BOOL)
+      if (n->op == "Placeholder" && n->attr("dtype")->type() == tfprod::tf::DT_BOOL)
         pipeline = "placeholders_to_const(names=" + n->name() + ") " + pipeline;
       else if (n->op == "Placeholder")
         inputs.push_back(n->name());

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 // NCHW .npy (opencv_extra's 4-D layout) -> TF's NHWC; other ranks as they are.
 inline Tensor nchw_to_nhwc(const Tensor& t) {
   if (t.shape.size() != 4) return t;
-  Tensor f = eval::cast(t, tensorflow::DT_FLOAT);
+  Tensor f = eval::cast(t, tfprod::tf::DT_FLOAT);
   Tensor out = f;
   int64_t n = t.shape[0], c = t.shape[1], h = t.shape[2], w = t.shape[3];
   out.shape = {n, h, w, c};
@@ -34,7 +34,7 @@ inline Tensor nchw_to_nhwc(const Tensor& t) {
 // max |a - b| / max(1, max |b|); infinity on a shape mismatch.
 inline double scaled_diff(const Tensor& a, const Tensor& b) {
   if (a.num_elements() != b.num_elements()) return INFINITY;
-  Tensor x = eval::cast(a, tensorflow::DT_DOUBLE), y = eval::cast(b, tensorflow::DT_DOUBLE);
+  Tensor x = eval::cast(a, tfprod::tf::DT_DOUBLE), y = eval::cast(b, tfprod::tf::DT_DOUBLE);
   auto xv = eval::values<double>(x), yv = eval::values<double>(y);
   double diff = 0, scale = 1;
   for (std::size_t i = 0; i < xv.size(); ++i) {

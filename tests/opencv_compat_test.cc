@@ -45,8 +45,8 @@ TEST(OpenCvCompat, FloatWeightsWidensHalfAndDropsCasts) {
             "w = Const[DT_FLOAT [1,1,2,3]]()\n"
             "conv = Conv2D(x, w)\n"
             "out = Relu(conv)\n");
-  EXPECT_EQ(after.find("x")->attr("dtype")->type(), tensorflow::DT_FLOAT);
-  EXPECT_EQ(after.find("conv")->attr("T")->type(), tensorflow::DT_FLOAT);
+  EXPECT_EQ(after.find("x")->attr("dtype")->type(), tfprod::tf::DT_FLOAT);
+  EXPECT_EQ(after.find("conv")->attr("T")->type(), tfprod::tf::DT_FLOAT);
   // The weights are exact in half: same numbers up to half rounding of activations.
   auto feeds = random_feeds(before, {"out"});
   auto float_feeds = feeds;

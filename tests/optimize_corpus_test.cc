@@ -21,7 +21,7 @@ Graph load(const fs::path& p) {
 }
 
 int argmax(const Tensor& t) {
-  Tensor f = eval::cast(t, tensorflow::DT_FLOAT);
+  Tensor f = eval::cast(t, tfprod::tf::DT_FLOAT);
   auto v = eval::values<float>(f);
   return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
 }

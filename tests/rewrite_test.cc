@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "tensorflow/core/framework/attr_value.pb.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/attr_value.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/pattern.h"
 #include "tfprod/rewrite.h"
@@ -168,13 +168,13 @@ node { name: "w_1" op: "Const" }
 TEST(Rewrite, ConstRoundTrip) {
   Graph g;
   Tensor t;
-  t.dtype = tensorflow::DT_FLOAT;
+  t.dtype = tfprod::tf::DT_FLOAT;
   t.shape = {2};
   const float v[2] = {1.5f, -2.0f};
   t.data.assign(reinterpret_cast<const char*>(v), sizeof v);
   Node& c = add_const(g, "c", t);
   EXPECT_EQ(c.op, "Const");
-  EXPECT_EQ(c.attr("dtype")->type(), tensorflow::DT_FLOAT);
+  EXPECT_EQ(c.attr("dtype")->type(), tfprod::tf::DT_FLOAT);
   EXPECT_EQ(const_value<float>(c), (std::vector<float>{1.5f, -2.0f}));
   EXPECT_FALSE(const_value<int32_t>(c).has_value());  // wrong dtype
   EXPECT_EQ(const_tensor(c)->shape, (Shape{2}));
@@ -182,7 +182,7 @@ TEST(Rewrite, ConstRoundTrip) {
   EXPECT_FALSE(const_tensor(p).has_value());
 
   Tensor b;
-  b.dtype = tensorflow::DT_BOOL;
+  b.dtype = tfprod::tf::DT_BOOL;
   b.data = std::string("\1\0\1", 3);
   b.shape = {3};
   set_const(c, b);
@@ -255,7 +255,7 @@ node { name: "m" op: "Mul" input: "s:1" input: "x" }
   EXPECT_TRUE(match_pattern(*g.find("sq"), square, {}).has_value());
   EXPECT_FALSE(match_pattern(*g.find("m"), square, {}).has_value());  // v bound twice differently
   OpPattern typed = square;
-  typed.when = [](const Node& n) { return n.attr("T") && n.attr("T")->type() == tensorflow::DT_HALF; };
+  typed.when = [](const Node& n) { return n.attr("T") && n.attr("T")->type() == tfprod::tf::DT_HALF; };
   EXPECT_FALSE(match_pattern(*g.find("sq"), typed, {}).has_value());
   OpPattern port0{"m", {"Mul"}, {{"s", {"Split"}, {}, OpPattern::Status::kKeep, {}, 0}, {"x", {}}}};
   EXPECT_FALSE(match_pattern(*g.find("m"), port0, {}).has_value());

@@ -21,7 +21,7 @@ TEST(RunCli, HalfPlusTwoIsExact) {
                      (dir / "x.npy").string() + " --output y --output y2:0 --out-dir " + (dir / "out").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Tensor y = read_npy(dir / "out/y.npy");
-  EXPECT_EQ(y.dtype, tensorflow::DT_FLOAT);
+  EXPECT_EQ(y.dtype, tfprod::tf::DT_FLOAT);
   EXPECT_EQ(y.shape, (Shape{4, 1}));
   EXPECT_EQ(test::to_doubles(y), (std::vector<double>{2.5, 3.0, 4.5, 0.25}));
   Tensor y2 = read_npy(dir / "out/y2:0.npy");
@@ -49,10 +49,10 @@ TEST(RunCli, OutputNamesWithSlashesAndErrors) {
 
 TEST(Npy, RoundTripsAndRefusesGarbage) {
   fs::path dir = test::scratch_dir();
-  Tensor t = test::tensor_i({2, 3}, {1, -2, 3, 4, 5, -6}, tensorflow::DT_INT64);
+  Tensor t = test::tensor_i({2, 3}, {1, -2, 3, 4, 5, -6}, tfprod::tf::DT_INT64);
   write_npy(dir / "a.npy", t);
   Tensor back = read_npy(dir / "a.npy");
-  EXPECT_EQ(back.dtype, tensorflow::DT_INT64);
+  EXPECT_EQ(back.dtype, tfprod::tf::DT_INT64);
   EXPECT_EQ(back.shape, t.shape);
   EXPECT_TRUE(back.data == t.data);
   write_npy(dir / "s.npy", test::tensor_f({}, {7}));
@@ -81,7 +81,7 @@ TEST(Npy, ReadsBigEndianFortranOrder) {
   }
   write_file_atomically(dir / "f.npy", bytes);
   Tensor t = read_npy(dir / "f.npy");
-  EXPECT_EQ(t.dtype, tensorflow::DT_INT32);
+  EXPECT_EQ(t.dtype, tfprod::tf::DT_INT32);
   EXPECT_EQ(t.shape, (Shape{2, 3}));
   EXPECT_EQ(test::to_doubles(t), (std::vector<double>{1, 2, 3, 4, 5, 6}));
   // A shape that needs more bytes than the file holds is refused.

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "tensorflow/core/protobuf/saved_model.pb.h"
+#include "tfprod/tf/protobuf/saved_model.pb.h"
 #include "test_support.h"
 
 namespace tfprod::test {
@@ -29,14 +29,14 @@ struct Tf2Signature {
 inline std::filesystem::path write_tf2_saved_model(const std::filesystem::path& dir, const std::string& graph_pbtxt,
                                                    const Tf2Signature& sig,
                                                    const std::filesystem::path& library_from = {}) {
-  tensorflow::SavedModel model;
+  tfprod::tf::SavedModel model;
   model.set_saved_model_schema_version(1);
   auto* meta = model.add_meta_graphs();
   meta->mutable_meta_info_def()->add_tags("serve");
   if (!google::protobuf::TextFormat::ParseFromString(graph_pbtxt, meta->mutable_graph_def()))
     ADD_FAILURE() << "bad GraphDef text";
   if (!library_from.empty()) {
-    tensorflow::SavedModel source;
+    tfprod::tf::SavedModel source;
     std::ifstream in(library_from, std::ios::binary);
     if (!source.ParseFromIstream(&in)) ADD_FAILURE() << "cannot read " << library_from;
     *meta->mutable_graph_def()->mutable_library() = source.meta_graphs(0).graph_def().library();
@@ -47,13 +47,13 @@ inline std::filesystem::path write_tf2_saved_model(const std::filesystem::path& 
     auto* e = entry->mutable_value()->add_inputs();
     e->set_key(k);
     e->mutable_value()->set_name(t);
-    e->mutable_value()->set_dtype(tensorflow::DT_FLOAT);
+    e->mutable_value()->set_dtype(tfprod::tf::DT_FLOAT);
   }
   for (const auto& [k, t] : sig.outputs) {
     auto* e = entry->mutable_value()->add_outputs();
     e->set_key(k);
     e->mutable_value()->set_name(t);
-    e->mutable_value()->set_dtype(tensorflow::DT_FLOAT);
+    e->mutable_value()->set_dtype(tfprod::tf::DT_FLOAT);
   }
   entry->mutable_value()->set_method_name("tensorflow/serving/predict");
   std::filesystem::create_directories(dir);

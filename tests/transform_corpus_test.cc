@@ -53,7 +53,7 @@ TEST(TransformCorpus, SeedCommandMatchesTfOnAnpr) {
   };
   EXPECT_EQ(non_const(ours), non_const(tf));
   EXPECT_EQ(op_counts(ours), op_counts(tf));
-  EXPECT_EQ(ours.find("IteratorGetNext")->attr("dtype")->type(), tensorflow::DT_HALF);
+  EXPECT_EQ(ours.find("IteratorGetNext")->attr("dtype")->type(), tfprod::tf::DT_HALF);
 
   // TF's constant folding renamed "x" to "x/_N__cf__M".
   std::regex folded("^(.*)/_\\d+__cf__\\d+$");

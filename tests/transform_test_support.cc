@@ -7,14 +7,14 @@
 #include <random>
 
 #include "tfprod/tensor_values.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/eval.h"
 #include "tfprod/transform.h"
 
 namespace tfprod::test {
 
 Graph parse_graph(const std::string& pbtxt) {
-  tensorflow::GraphDef def;
+  tfprod::tf::GraphDef def;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(pbtxt, &def)) << "bad test graph";
   return Graph::from_graphdef(def, "test.pbtxt");
 }
@@ -66,12 +66,12 @@ std::vector<std::pair<std::string, Tensor>> random_feeds(const Graph& graph, con
       for (int64_t& d : shape)
         if (d < 0) d = 2;
     }
-    const DataType dtype = n->attr("dtype") ? n->attr("dtype")->type() : tensorflow::DT_FLOAT;
-    Tensor f = eval::make_tensor(tensorflow::DT_FLOAT, shape);
+    const DataType dtype = n->attr("dtype") ? n->attr("dtype")->type() : tfprod::tf::DT_FLOAT;
+    Tensor f = eval::make_tensor(tfprod::tf::DT_FLOAT, shape);
     for (float& v : eval::values<float>(f)) v = normal(rng);
-    if (dtype == tensorflow::DT_BOOL) {
-      feeds.emplace_back(n->name(), eval::make_tensor(tensorflow::DT_BOOL, shape));
-    } else if (dtype == tensorflow::DT_INT32 || dtype == tensorflow::DT_INT64) {
+    if (dtype == tfprod::tf::DT_BOOL) {
+      feeds.emplace_back(n->name(), eval::make_tensor(tfprod::tf::DT_BOOL, shape));
+    } else if (dtype == tfprod::tf::DT_INT32 || dtype == tfprod::tf::DT_INT64) {
       for (float& v : eval::values<float>(f)) v = static_cast<float>(static_cast<int>(std::fabs(v) * 2) % 4);
       feeds.emplace_back(n->name(), eval::cast(f, dtype));
     } else {
@@ -90,7 +90,7 @@ void expect_same_outputs(const Graph& before, const Graph& after, const std::vec
   for (std::size_t i = 0; i < want.size(); ++i) {
     SCOPED_TRACE(outputs[i]);
     ASSERT_EQ(want[i].shape, got[i].shape);
-    Tensor w = eval::cast(want[i], tensorflow::DT_DOUBLE), g = eval::cast(got[i], tensorflow::DT_DOUBLE);
+    Tensor w = eval::cast(want[i], tfprod::tf::DT_DOUBLE), g = eval::cast(got[i], tfprod::tf::DT_DOUBLE);
     double magnitude = 1, err = 0;
     for (double v : eval::values<double>(w)) magnitude = std::max(magnitude, std::fabs(v));
     auto wv = eval::values<double>(w), gv = eval::values<double>(g);

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "tfprod/tensor_values.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "test_support.h"
 #include "tfprod/error.h"
 #include "tfprod/eval.h"
@@ -36,7 +36,7 @@ node { name: "out" op: "Relu" input: "bias" attr { key: "T" value { type: DT_FLO
 void set_random(Graph& g, const std::string& name, const Shape& shape, uint64_t seed, float offset = 0) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal;
-  Tensor t = eval::make_tensor(tensorflow::DT_FLOAT, shape);
+  Tensor t = eval::make_tensor(tfprod::tf::DT_FLOAT, shape);
   for (float& v : eval::values<float>(t)) v = normal(rng) + offset;
   tensor_to_proto(std::move(t), g.find(name)->set_attr("value").mutable_tensor());
 }

@@ -1,7 +1,7 @@
 // tfprod verify: OpenCV's outputs against the evaluator's, on corpus models.
 #include <gtest/gtest.h>
 
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "test_support.h"
 #include "tfprod/model_file.h"
 #include "tfprod/verify.h"

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
                 report.nodes_after);
 
     // One 8x8 grey image: a bright vertical bar.
-    tfprod::Tensor image = tfprod::eval::make_tensor(tensorflow::DT_FLOAT, {1, 8, 8, 1});
+    tfprod::Tensor image = tfprod::eval::make_tensor(tfprod::tf::DT_FLOAT, {1, 8, 8, 1});
     auto pixels = tfprod::eval::values<float>(image);
     for (int y = 0; y < 8; ++y) pixels[static_cast<std::size_t>(y * 8 + 3)] = 1.0f;
 

@@ -18,7 +18,7 @@ enum class CheckpointFormat { kV1, kV2 };
 
 struct CheckpointTensorInfo {
   std::string name;
-  DataType dtype = tensorflow::DT_INVALID;
+  DataType dtype = tfprod::tf::DT_INVALID;
   Shape shape;
   bool partitioned = false;  // stored as slices, reassembled by read()
   uint64_t bytes = 0;        // stored bytes (all slices together)

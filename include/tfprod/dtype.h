@@ -6,11 +6,11 @@
 #include <string>
 #include <string_view>
 
-#include "tensorflow/core/framework/types.pb.h"
+#include "tfprod/tf/framework/types.pb.h"
 
 namespace tfprod {
 
-using tensorflow::DataType;
+using tfprod::tf::DataType;
 
 // DT_FLOAT_REF -> DT_FLOAT; other types unchanged.
 DataType base_type(DataType type);

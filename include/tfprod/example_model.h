@@ -15,12 +15,12 @@
 #include <filesystem>
 #include <string>
 
-#include "tensorflow/core/framework/graph.pb.h"
+#include "tfprod/tf/framework/graph.pb.h"
 
 namespace tfprod {
 
 // The training graph (deterministic).
-tensorflow::GraphDef example_training_graph();
+tfprod::tf::GraphDef example_training_graph();
 
 // Writes the whole directory (created if needed). Weights are deterministic
 // pseudo-random values. Throws Error.

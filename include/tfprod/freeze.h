@@ -13,7 +13,7 @@
 #include "tfprod/checkpoint.h"
 #include "tfprod/graph.h"
 
-namespace tensorflow {
+namespace tfprod::tf {
 class SaverDef;
 }
 

@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "tensorflow/core/framework/graph.pb.h"
+#include "tfprod/tf/framework/graph.pb.h"
 #include "tfprod/tensor_name.h"
 
 namespace tfprod {
@@ -75,15 +75,15 @@ class Node {
   // per edge, in the order the edges were made.
   const std::vector<Use>& uses() const { return uses_; }
 
-  using Attrs = google::protobuf::RepeatedPtrField<tensorflow::AttrEntry>;
+  using Attrs = google::protobuf::RepeatedPtrField<tfprod::tf::AttrEntry>;
 
   // Attributes, kept in the order the file had them. The storage is shared
   // with the node's clones (Graph::clone) until written: set_attr,
   // remove_attr and the non-const attrs() first give this node its own copy.
   // So read through a const Node (or attr()) where nothing is written, and do
   // not keep a mutable reference across a Graph::clone.
-  const tensorflow::AttrValue* attr(std::string_view key) const;
-  tensorflow::AttrValue& set_attr(std::string_view key);  // adds when absent
+  const tfprod::tf::AttrValue* attr(std::string_view key) const;
+  tfprod::tf::AttrValue& set_attr(std::string_view key);  // adds when absent
   bool remove_attr(std::string_view key);
   Attrs& attrs() { return own_attrs(); }
   const Attrs& attrs() const { return *attrs_; }
@@ -92,8 +92,8 @@ class Node {
 
   // Every NodeDef field other than name, op, input, device and attr
   // (experimental_debug_info, experimental_type, unknown fields).
-  tensorflow::NodeDef& rest() { return rest_; }
-  const tensorflow::NodeDef& rest() const { return rest_; }
+  tfprod::tf::NodeDef& rest() { return rest_; }
+  const tfprod::tf::NodeDef& rest() const { return rest_; }
 
  private:
   friend class Graph;
@@ -103,7 +103,7 @@ class Node {
   std::vector<std::string> spelled_inputs_;
   Attrs& own_attrs();  // detaches shared storage
   std::shared_ptr<Attrs> attrs_ = std::make_shared<Attrs>();
-  tensorflow::NodeDef rest_;
+  tfprod::tf::NodeDef rest_;
   std::vector<Use> uses_;
 };
 
@@ -116,9 +116,9 @@ class Graph {
 
   // `source` names the file in error messages. Throws Error on duplicate node
   // names, malformed input strings and inputs that name no node.
-  static Graph from_graphdef(tensorflow::GraphDef def, const std::string& source);
-  tensorflow::GraphDef to_graphdef() const;
-  tensorflow::GraphDef release_graphdef() &&;  // moves attrs (large tensors) out
+  static Graph from_graphdef(tfprod::tf::GraphDef def, const std::string& source);
+  tfprod::tf::GraphDef to_graphdef() const;
+  tfprod::tf::GraphDef release_graphdef() &&;  // moves attrs (large tensors) out
 
   // A copy that shares every node's attribute storage (copy-on-write): it
   // costs the nodes and edges, not the weights. The pass pipeline snapshots
@@ -160,17 +160,17 @@ class Graph {
   std::vector<Node*> topological_order() const;
 
   // GraphDef fields other than node: versions, library, debug_info, unknown.
-  tensorflow::GraphDef& rest() { return rest_; }
-  const tensorflow::GraphDef& rest() const { return rest_; }
+  tfprod::tf::GraphDef& rest() { return rest_; }
+  const tfprod::tf::GraphDef& rest() const { return rest_; }
 
  private:
-  static void export_node(const Node& node, tensorflow::NodeDef* def);
+  static void export_node(const Node& node, tfprod::tf::NodeDef* def);
   static void unlink_use(Node* producer, Use use);
   static void relink_use(Node* producer, Use from, Use to);
   std::string source_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::unordered_map<std::string, Node*> by_name_;
-  tensorflow::GraphDef rest_;
+  tfprod::tf::GraphDef rest_;
 };
 
 // Structural checks a pass result must pass: every edge points into the

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "tensorflow/core/framework/graph.pb.h"
+#include "tfprod/tf/framework/graph.pb.h"
 #include "tfprod/freeze.h"
 
 namespace tfprod {
@@ -17,7 +17,7 @@ namespace tfprod {
 // with `value` last, an empty tensor_content, no other NodeDef fields.
 // Throws Error (removing the partial output) on a crc mismatch, a short file,
 // or a graph over protobuf's 2 GiB limit, checked before writing.
-void save_graphdef_streaming(const tensorflow::GraphDef& graph, const std::vector<StreamedTensor>& streamed,
+void save_graphdef_streaming(const tfprod::tf::GraphDef& graph, const std::vector<StreamedTensor>& streamed,
                              const std::filesystem::path& path);
 
 }  // namespace tfprod

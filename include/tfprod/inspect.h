@@ -42,7 +42,7 @@ const char* variable_kind_name(VariableKind kind);  // "model", "optimizer slot"
 
 struct VariableFacts {
   std::string name;
-  DataType dtype = tensorflow::DT_INVALID;
+  DataType dtype = tfprod::tf::DT_INVALID;
   Shape shape;
   int64_t parameters = 0;  // elements
   uint64_t bytes = 0;

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "tensorflow/core/framework/graph.pb.h"
-#include "tensorflow/core/protobuf/meta_graph.pb.h"
-#include "tensorflow/core/protobuf/saved_model.pb.h"
+#include "tfprod/tf/framework/graph.pb.h"
+#include "tfprod/tf/protobuf/meta_graph.pb.h"
+#include "tfprod/tf/protobuf/saved_model.pb.h"
 
 namespace tfprod {
 
@@ -36,7 +36,7 @@ struct ModelFile {
   ModelFileKind kind = ModelFileKind::kGraphDefBinary;
   // Every form is held as a SavedModel: a GraphDef file becomes one meta
   // graph holding only graph_def, a MetaGraphDef file one meta graph.
-  tensorflow::SavedModel model;
+  tfprod::tf::SavedModel model;
 };
 
 // Decides the kind from the name, then from the content, and parses. Throws
@@ -47,12 +47,12 @@ ModelFile load_model_file(const std::filesystem::path& path);
 
 // The meta graph whose tags equal `tags` (a lone meta graph is taken whatever
 // its tags when `tags` is empty). Throws listing the tag sets present.
-const tensorflow::MetaGraphDef& select_meta_graph(const ModelFile& file,
+const tfprod::tf::MetaGraphDef& select_meta_graph(const ModelFile& file,
                                                   const std::set<std::string>& tags);
 
 // Writes a GraphDef atomically: text format when `text`, else binary
 // (streamed to the file, no second copy in memory).
-void save_graphdef(const tensorflow::GraphDef& graph, const std::filesystem::path& path, bool text);
+void save_graphdef(const tfprod::tf::GraphDef& graph, const std::filesystem::path& path, bool text);
 
 // Byte-exact serialization used by round-trip checks and writers.
 std::string serialize(const google::protobuf::Message& message);

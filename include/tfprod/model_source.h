@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "tensorflow/core/protobuf/meta_graph.pb.h"
+#include "tfprod/tf/protobuf/meta_graph.pb.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/model_file.h"
 
@@ -30,7 +30,7 @@ struct ModelSource {
   std::string kind;  // "training directory", "SavedModel (TF1)", "SavedModel (TF2)", "graph file", ...
   std::filesystem::path graph_path;
   ModelFileKind graph_kind = ModelFileKind::kGraphDefBinary;
-  tensorflow::MetaGraphDef meta;                  // graph_def, saver_def, signatures
+  tfprod::tf::MetaGraphDef meta;                  // graph_def, saver_def, signatures
   std::optional<ResolvedCheckpoint> checkpoint;   // none for a frozen graph
   std::vector<std::string> signature_inputs;      // tensor names, when a signature is known
   std::vector<std::string> signature_outputs;

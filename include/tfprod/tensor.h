@@ -9,17 +9,17 @@
 
 #include "tfprod/dtype.h"
 
-namespace tensorflow {
+namespace tfprod::tf {
 class TensorProto;
 class TensorShapeProto;
-}  // namespace tensorflow
+}  // namespace tfprod::tf
 
 namespace tfprod {
 
 using Shape = std::vector<int64_t>;
 
 struct Tensor {
-  DataType dtype = tensorflow::DT_INVALID;
+  DataType dtype = tfprod::tf::DT_INVALID;
   Shape shape;
   std::string data;                  // fixed-size dtypes
   std::vector<std::string> strings;  // DT_STRING
@@ -31,13 +31,13 @@ struct Tensor {
 int64_t num_elements(const Shape& shape);
 std::string shape_string(const Shape& shape);  // "[5,5,1,32]"
 
-Shape shape_from_proto(const tensorflow::TensorShapeProto& proto);
-void shape_to_proto(const Shape& shape, tensorflow::TensorShapeProto* proto);
+Shape shape_from_proto(const tfprod::tf::TensorShapeProto& proto);
+void shape_to_proto(const Shape& shape, tfprod::tf::TensorShapeProto* proto);
 
 // Builds a TensorProto with tensor_content (or string_val); consumes tensor.
-void tensor_to_proto(Tensor&& tensor, tensorflow::TensorProto* proto);
+void tensor_to_proto(Tensor&& tensor, tfprod::tf::TensorProto* proto);
 // Decodes tensor_content or the typed *_val fields (a short *_val list
 // repeats its last value). `what` names the tensor in errors.
-Tensor tensor_from_proto(const tensorflow::TensorProto& proto, const std::string& what);
+Tensor tensor_from_proto(const tfprod::tf::TensorProto& proto, const std::string& what);
 
 }  // namespace tfprod

@@ -43,16 +43,16 @@ std::vector<int64_t> as_ints(const Tensor& t);
 template <class F>
 bool dispatch_numeric(DataType dtype, F&& f) {
   switch (dtype) {
-    case tensorflow::DT_FLOAT: f(float{}); return true;
-    case tensorflow::DT_DOUBLE: f(double{}); return true;
-    case tensorflow::DT_INT32: f(int32_t{}); return true;
-    case tensorflow::DT_INT64: f(int64_t{}); return true;
-    case tensorflow::DT_INT16: f(int16_t{}); return true;
-    case tensorflow::DT_INT8: f(int8_t{}); return true;
-    case tensorflow::DT_UINT8: f(uint8_t{}); return true;
-    case tensorflow::DT_UINT16: f(uint16_t{}); return true;
-    case tensorflow::DT_UINT32: f(uint32_t{}); return true;
-    case tensorflow::DT_UINT64: f(uint64_t{}); return true;
+    case tfprod::tf::DT_FLOAT: f(float{}); return true;
+    case tfprod::tf::DT_DOUBLE: f(double{}); return true;
+    case tfprod::tf::DT_INT32: f(int32_t{}); return true;
+    case tfprod::tf::DT_INT64: f(int64_t{}); return true;
+    case tfprod::tf::DT_INT16: f(int16_t{}); return true;
+    case tfprod::tf::DT_INT8: f(int8_t{}); return true;
+    case tfprod::tf::DT_UINT8: f(uint8_t{}); return true;
+    case tfprod::tf::DT_UINT16: f(uint16_t{}); return true;
+    case tfprod::tf::DT_UINT32: f(uint32_t{}); return true;
+    case tfprod::tf::DT_UINT64: f(uint64_t{}); return true;
     default: return false;
   }
 }

@@ -7,7 +7,7 @@ namespace tfprod {
 
 namespace {
 
-const tensorflow::AttrValue::ListValue* list_attr(const Node& n, const char* key) {
+const tfprod::tf::AttrValue::ListValue* list_attr(const Node& n, const char* key) {
   const auto* a = n.attr(key);
   return a && a->has_list() ? &a->list() : nullptr;
 }
@@ -48,7 +48,7 @@ DeclaredTensor declared_output(const Node& n, int port) {
       }
     }
   } else if (n.op.starts_with("Decode")) {
-    d.dtype = n.attr("dtype") ? n.attr("dtype")->type() : tensorflow::DT_UINT8;
+    d.dtype = n.attr("dtype") ? n.attr("dtype")->type() : tfprod::tf::DT_UINT8;
   } else if (n.op.starts_with("Parse")) {
     int sparse = 0;
     if (const auto* a = n.attr("Nsparse")) sparse = static_cast<int>(a->i());

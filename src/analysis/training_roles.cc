@@ -65,7 +65,7 @@ std::optional<Role> op_role(const Node& n) {
       op == "MatchingFiles")
     return Role::kInputPipeline;
   if ((op == "Placeholder" || op == "PlaceholderWithDefault") && n.attr("dtype") &&
-      n.attr("dtype")->type() == tensorflow::DT_BOOL)
+      n.attr("dtype")->type() == tfprod::tf::DT_BOOL)
     return Role::kTrainingSwitch;
   return std::nullopt;
 }

@@ -63,7 +63,7 @@ bool get_varint64(std::string_view* in, uint64_t* v) {
 
 void byte_swap_elements(char* data, std::size_t bytes, DataType dtype) {
   std::size_t unit = dtype_size(dtype);
-  if (dtype == tensorflow::DT_COMPLEX64 || dtype == tensorflow::DT_COMPLEX128) unit /= 2;
+  if (dtype == tfprod::tf::DT_COMPLEX64 || dtype == tfprod::tf::DT_COMPLEX128) unit /= 2;
   if (unit <= 1) return;
   for (std::size_t i = 0; i + unit <= bytes; i += unit) std::reverse(data + i, data + i + unit);
 }

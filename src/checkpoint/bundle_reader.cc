@@ -17,7 +17,7 @@
 #include "checkpoint/slice_key.h"
 #include "checkpoint/sstable.h"
 #include "core/crc32c.h"
-#include "tensorflow/core/protobuf/tensor_bundle.pb.h"
+#include "tfprod/tf/protobuf/tensor_bundle.pb.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/error.h"
 
@@ -25,8 +25,8 @@ namespace tfprod {
 
 namespace {
 
-using tensorflow::BundleEntryProto;
-using tensorflow::BundleHeaderProto;
+using tfprod::tf::BundleEntryProto;
+using tfprod::tf::BundleHeaderProto;
 
 // The bundle format version this reader understands (TF's kTensorBundleVersion).
 constexpr int kBundleVersion = 1;
@@ -185,7 +185,7 @@ const checkpoint::DataFile& BundleReaderV2::check_entry(const BundleEntryProto& 
   if (e.offset() < 0 || e.size() < 0)
     fail("{}: {}: negative offset {} or size {}", index_path_, what, e.offset(), e.size());
   const auto size = static_cast<uint64_t>(e.size());
-  if (e.dtype() == tensorflow::DT_STRING) {
+  if (e.dtype() == tfprod::tf::DT_STRING) {
     // Every element has at least a one-byte length.
     if (static_cast<uint64_t>(n) > size)
       fail("{}: {}: {} strings cannot fit in an entry of {} bytes", index_path_, what, n, size);
@@ -218,7 +218,7 @@ Tensor BundleReaderV2::read_entry(const BundleEntryProto& e, const std::string& 
   const uint32_t stored_crc = crc32c::unmask(e.crc32c());
   uint32_t crc = 0;
 
-  if (t.dtype == tensorflow::DT_STRING) {
+  if (t.dtype == tfprod::tf::DT_STRING) {
     std::string bytes(static_cast<std::size_t>(size), '\0');
     file.read(offset, bytes.size(), bytes.data(), what);
     t.strings = checkpoint::decode_string_tensor(bytes, n, big_endian_, &crc, file.path() + ": " + what);
@@ -281,13 +281,13 @@ Tensor BundleReaderV2::read_partitioned(const std::string& name, const BundleEnt
   t.shape = full_shape;
   const int64_t n = t.num_elements();
   const std::size_t element = dtype_size(t.dtype);
-  if (t.dtype == tensorflow::DT_STRING)
+  if (t.dtype == tfprod::tf::DT_STRING)
     t.strings.resize(static_cast<std::size_t>(n));
   else
     t.data = checkpoint::allocate_tensor_buffer(static_cast<std::size_t>(n) * element);
   for (auto& part : parts) {
     Tensor piece = read_entry(*part.entry, part.what);
-    if (t.dtype == tensorflow::DT_STRING)
+    if (t.dtype == tfprod::tf::DT_STRING)
       checkpoint::copy_slice(full_shape, part.box, std::move(piece.strings), t.strings);
     else
       checkpoint::copy_slice(full_shape, part.box, piece.data.data(), t.data.data(), element);

@@ -30,7 +30,7 @@
 #include "checkpoint/slice.h"
 #include "checkpoint/slice_key.h"
 #include "core/crc32c.h"
-#include "tensorflow/core/protobuf/tensor_bundle.pb.h"
+#include "tfprod/tf/protobuf/tensor_bundle.pb.h"
 #include "tfprod/checkpoint_writer.h"
 #include "tfprod/error.h"
 
@@ -60,7 +60,7 @@ struct BundleWriter::Impl {
   std::string prefix;
   BundleWriterOptions options;
   std::vector<Shard> shards;
-  std::map<std::string, tensorflow::BundleEntryProto> entries;
+  std::map<std::string, tfprod::tf::BundleEntryProto> entries;
   std::size_t added = 0;  // round-robin over shards
   bool finished = false;
 
@@ -119,7 +119,7 @@ void BundleWriter::Impl::add_entry(const std::string& key, const std::string& wh
   if (finished) fail("{}: {}: the bundle is already finished", prefix, what);
   if (entries.count(key)) fail("{}: {}: added twice", prefix, what);
   const int64_t n = tensor.num_elements();
-  if (tensor.dtype == tensorflow::DT_STRING) {
+  if (tensor.dtype == tfprod::tf::DT_STRING) {
     if (tensor.strings.size() != static_cast<std::size_t>(n))
       fail("{}: {}: {} strings for shape {}", prefix, what, tensor.strings.size(), shape_string(tensor.shape));
   } else {
@@ -132,7 +132,7 @@ void BundleWriter::Impl::add_entry(const std::string& key, const std::string& wh
 
   const int shard_id = static_cast<int>(added % shards.size());
   Shard& shard = shards[static_cast<std::size_t>(shard_id)];
-  tensorflow::BundleEntryProto entry;
+  tfprod::tf::BundleEntryProto entry;
   entry.set_dtype(tensor.dtype);
   shape_to_proto(tensor.shape, entry.mutable_shape());  // set even for scalars, as TF does
   entry.set_shard_id(shard_id);
@@ -141,7 +141,7 @@ void BundleWriter::Impl::add_entry(const std::string& key, const std::string& wh
   uint32_t crc = 0;
   std::size_t size = 0;
   const bool big = options.big_endian;
-  if (tensor.dtype == tensorflow::DT_STRING) {
+  if (tensor.dtype == tfprod::tf::DT_STRING) {
     const std::string bytes = checkpoint::encode_string_tensor(tensor.strings, big, &crc);
     write(shard, bytes.data(), bytes.size());
     size = bytes.size();
@@ -213,10 +213,10 @@ void BundleWriter::Impl::write_index() {
   table_options.compression = leveldb::kNoCompression;
   leveldb::TableBuilder builder(table_options, file.get());
 
-  tensorflow::BundleHeaderProto header;
+  tfprod::tf::BundleHeaderProto header;
   header.set_num_shards(static_cast<int>(shards.size()));
-  header.set_endianness(options.big_endian ? tensorflow::BundleHeaderProto::BIG
-                                           : tensorflow::BundleHeaderProto::LITTLE);
+  header.set_endianness(options.big_endian ? tfprod::tf::BundleHeaderProto::BIG
+                                           : tfprod::tf::BundleHeaderProto::LITTLE);
   header.mutable_version()->set_producer(1);
   builder.Add("", header.SerializeAsString());
   for (const auto& [key, entry] : entries) {

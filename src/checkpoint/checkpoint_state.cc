@@ -3,7 +3,7 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
-#include "tensorflow/core/protobuf/checkpoint_state.pb.h"
+#include "tfprod/tf/protobuf/checkpoint_state.pb.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/error.h"
 #include "tfprod/file_util.h"
@@ -24,7 +24,7 @@ class FirstError : public google::protobuf::io::ErrorCollector {
 
 CheckpointState read_checkpoint_state(const std::filesystem::path& file) {
   const std::string text = read_file(file, uint64_t{16} << 20);
-  tensorflow::CheckpointState proto;
+  tfprod::tf::CheckpointState proto;
   google::protobuf::TextFormat::Parser parser;
   FirstError errors;
   parser.RecordErrorsTo(&errors);

@@ -3,16 +3,16 @@
 
 #include <cstring>
 
-#include "tensorflow/core/framework/tensor_slice.pb.h"
+#include "tfprod/tf/framework/tensor_slice.pb.h"
 #include "tfprod/error.h"
 
 namespace tfprod::checkpoint {
 
-std::vector<SliceExtent> extents_from_proto(const tensorflow::TensorSliceProto& proto) {
+std::vector<SliceExtent> extents_from_proto(const tfprod::tf::TensorSliceProto& proto) {
   std::vector<SliceExtent> out;
   out.reserve(static_cast<std::size_t>(proto.extent_size()));
   for (const auto& e : proto.extent()) {
-    if (e.has_length_case() == tensorflow::TensorSliceProto::Extent::kLength)
+    if (e.has_length_case() == tfprod::tf::TensorSliceProto::Extent::kLength)
       out.push_back({e.start(), e.length()});
     else
       out.push_back({0, -1});
@@ -20,7 +20,7 @@ std::vector<SliceExtent> extents_from_proto(const tensorflow::TensorSliceProto& 
   return out;
 }
 
-void extents_to_proto(const std::vector<SliceExtent>& extents, tensorflow::TensorSliceProto* proto) {
+void extents_to_proto(const std::vector<SliceExtent>& extents, tfprod::tf::TensorSliceProto* proto) {
   proto->Clear();
   for (const SliceExtent& e : extents) {
     auto* out = proto->add_extent();

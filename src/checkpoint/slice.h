@@ -11,7 +11,7 @@
 #include "tfprod/checkpoint_writer.h"  // SliceExtent
 #include "tfprod/tensor.h"
 
-namespace tensorflow {
+namespace tfprod::tf {
 class TensorSliceProto;
 }
 
@@ -23,9 +23,9 @@ struct SliceBox {
   Shape size;
 };
 
-std::vector<SliceExtent> extents_from_proto(const tensorflow::TensorSliceProto& proto);
+std::vector<SliceExtent> extents_from_proto(const tfprod::tf::TensorSliceProto& proto);
 // TF's TensorSlice::AsProto: a whole dimension is an empty Extent.
-void extents_to_proto(const std::vector<SliceExtent>& extents, tensorflow::TensorSliceProto* proto);
+void extents_to_proto(const std::vector<SliceExtent>& extents, tfprod::tf::TensorSliceProto* proto);
 
 // "0,2:-" (start,length per dim; "-" for a whole dimension).
 std::string slice_string(const std::vector<SliceExtent>& extents);

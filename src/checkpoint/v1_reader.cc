@@ -14,8 +14,8 @@
 #include "checkpoint/slice.h"
 #include "checkpoint/slice_key.h"
 #include "checkpoint/sstable.h"
-#include "tensorflow/core/framework/tensor.pb.h"
-#include "tensorflow/core/util/saved_tensor_slice.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
+#include "tfprod/tf/util/saved_tensor_slice.pb.h"
 #include "tfprod/checkpoint.h"
 #include "tfprod/error.h"
 
@@ -26,29 +26,29 @@ namespace {
 namespace fs = std::filesystem;
 
 // Number of values the typed field for `dtype` holds (complex: pairs).
-int64_t value_count(const tensorflow::TensorProto& p, DataType dtype) {
+int64_t value_count(const tfprod::tf::TensorProto& p, DataType dtype) {
   switch (dtype) {
-    case tensorflow::DT_FLOAT: return p.float_val_size();
-    case tensorflow::DT_DOUBLE: return p.double_val_size();
-    case tensorflow::DT_INT32:
-    case tensorflow::DT_UINT8:
-    case tensorflow::DT_INT16:
-    case tensorflow::DT_INT8:
-    case tensorflow::DT_UINT16:
-    case tensorflow::DT_QINT8:
-    case tensorflow::DT_QUINT8:
-    case tensorflow::DT_QINT16:
-    case tensorflow::DT_QUINT16:
-    case tensorflow::DT_QINT32: return p.int_val_size();
-    case tensorflow::DT_INT64: return p.int64_val_size();
-    case tensorflow::DT_BOOL: return p.bool_val_size();
-    case tensorflow::DT_HALF:
-    case tensorflow::DT_BFLOAT16: return p.half_val_size();
-    case tensorflow::DT_COMPLEX64: return p.scomplex_val_size() / 2;
-    case tensorflow::DT_COMPLEX128: return p.dcomplex_val_size() / 2;
-    case tensorflow::DT_STRING: return p.string_val_size();
-    case tensorflow::DT_UINT32: return p.uint32_val_size();
-    case tensorflow::DT_UINT64: return p.uint64_val_size();
+    case tfprod::tf::DT_FLOAT: return p.float_val_size();
+    case tfprod::tf::DT_DOUBLE: return p.double_val_size();
+    case tfprod::tf::DT_INT32:
+    case tfprod::tf::DT_UINT8:
+    case tfprod::tf::DT_INT16:
+    case tfprod::tf::DT_INT8:
+    case tfprod::tf::DT_UINT16:
+    case tfprod::tf::DT_QINT8:
+    case tfprod::tf::DT_QUINT8:
+    case tfprod::tf::DT_QINT16:
+    case tfprod::tf::DT_QUINT16:
+    case tfprod::tf::DT_QINT32: return p.int_val_size();
+    case tfprod::tf::DT_INT64: return p.int64_val_size();
+    case tfprod::tf::DT_BOOL: return p.bool_val_size();
+    case tfprod::tf::DT_HALF:
+    case tfprod::tf::DT_BFLOAT16: return p.half_val_size();
+    case tfprod::tf::DT_COMPLEX64: return p.scomplex_val_size() / 2;
+    case tfprod::tf::DT_COMPLEX128: return p.dcomplex_val_size() / 2;
+    case tfprod::tf::DT_STRING: return p.string_val_size();
+    case tfprod::tf::DT_UINT32: return p.uint32_val_size();
+    case tfprod::tf::DT_UINT64: return p.uint64_val_size();
     default: return -1;
   }
 }
@@ -118,7 +118,7 @@ CheckpointReaderV1::CheckpointReaderV1(std::string path) : path_(std::move(path)
     files_.push_back(checkpoint::SSTable::open(file));
     std::map<std::string, uint64_t> value_sizes;
     bool first = true;
-    tensorflow::SavedTensorSlices meta;
+    tfprod::tf::SavedTensorSlices meta;
     files_.back()->for_each([&](std::string_view key, std::string_view value) {
       if (first) {
         if (!key.empty() || !meta.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
@@ -177,14 +177,14 @@ Tensor CheckpointReaderV1::read_slice(const std::string& name, DataType dtype, c
   const std::string what = name + "[" + checkpoint::slice_string(slice.extents) + "]";
   auto value = file.get(checkpoint::encode_slice_key(name, slice.extents));
   if (!value) fail("{}: {}: slice listed in the metadata has no data entry", file.path(), what);
-  tensorflow::SavedTensorSlices saved;
+  tfprod::tf::SavedTensorSlices saved;
   if (!saved.ParseFromString(*value) || !saved.has_data())
     fail("{}: {}: corrupt data entry (not a SavedSlice)", file.path(), what);
-  tensorflow::SavedSlice* data = saved.mutable_data();
+  tfprod::tf::SavedSlice* data = saved.mutable_data();
   if (data->name() != name || checkpoint::extents_from_proto(data->slice()) != slice.extents)
     fail("{}: {}: data entry is labelled {}[{}]", file.path(), what, data->name(),
          checkpoint::slice_string(checkpoint::extents_from_proto(data->slice())));
-  tensorflow::TensorProto* proto = data->mutable_data();
+  tfprod::tf::TensorProto* proto = data->mutable_data();
   const int64_t want = num_elements(slice_shape);
   if (proto->tensor_content().empty()) {
     const int64_t have = value_count(*proto, dtype);
@@ -221,13 +221,13 @@ Tensor CheckpointReaderV1::read(const std::string& name) const {
   t.dtype = info.dtype;
   t.shape = info.shape;
   const std::size_t element = dtype_size(info.dtype);
-  if (info.dtype == tensorflow::DT_STRING)
+  if (info.dtype == tfprod::tf::DT_STRING)
     t.strings.resize(static_cast<std::size_t>(n));
   else
     t.data.resize(static_cast<std::size_t>(n) * element);
   for (std::size_t i = 0; i < stored.size(); ++i) {
     Tensor piece = read_slice(name, info.dtype, stored[i], boxes[i].size);
-    if (info.dtype == tensorflow::DT_STRING)
+    if (info.dtype == tfprod::tf::DT_STRING)
       checkpoint::copy_slice(info.shape, boxes[i], std::move(piece.strings), t.strings);
     else
       checkpoint::copy_slice(info.shape, boxes[i], piece.data.data(), t.data.data(), element);

@@ -77,7 +77,7 @@ void add_classify_command(CLI::App& app, std::function<int()>* action) {
       Tensor image = load_image(args->image, args->gray, width, height);
       OpenCvRun run = run_in_opencv(args->model, {{input, image}}, {{output}}, true);
       if (!run.error.empty()) fail("{}: OpenCV {}: {}", args->model, opencv_version(), run.error);
-      Tensor scores = eval::cast(run.outputs[0], tensorflow::DT_FLOAT);
+      Tensor scores = eval::cast(run.outputs[0], tfprod::tf::DT_FLOAT);
       auto v = eval::values<float>(scores);
       std::vector<std::string> labels;
       if (!args->labels.empty()) {

@@ -35,7 +35,7 @@ std::pair<std::string, Tensor> parse_feed_flag(const std::string& text, const st
 Tensor random_input(const Graph& graph, const InputSpec& spec, uint64_t seed) {
   const Node* node = graph.find(TensorRef::parse(spec.name).node);
   if (!node) fail("{}: --input '{}': no node of that name", graph.source(), spec.name);
-  DataType dtype = tensorflow::DT_FLOAT;
+  DataType dtype = tfprod::tf::DT_FLOAT;
   if (spec.dtype)
     dtype = *spec.dtype;
   else if (const auto* d = node->attr("dtype"))
@@ -54,8 +54,8 @@ Tensor random_input(const Graph& graph, const InputSpec& spec, uint64_t seed) {
     if (d < 0) d = 1;
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal;
-  Tensor values = eval::make_tensor(tensorflow::DT_FLOAT, *shape);
-  if (dtype != tensorflow::DT_BOOL)
+  Tensor values = eval::make_tensor(tfprod::tf::DT_FLOAT, *shape);
+  if (dtype != tfprod::tf::DT_BOOL)
     for (float& v : eval::values<float>(values)) v = normal(rng);
   return eval::cast(values, dtype);
 }

@@ -13,7 +13,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/transform_job.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/presets.h"
 #include "tfprod/transform.h"

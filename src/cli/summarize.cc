@@ -8,7 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/dtype.h"
 #include "tfprod/model_file.h"
 
@@ -16,7 +16,7 @@ namespace tfprod::cli {
 
 namespace {
 
-std::string shape_text(const tensorflow::AttrValue* attr) {
+std::string shape_text(const tfprod::tf::AttrValue* attr) {
   if (!attr || !attr->has_shape() || attr->shape().unknown_rank()) return "None";
   std::string s = "[";
   for (int i = 0; i < attr->shape().dim_size(); ++i) {
@@ -26,7 +26,7 @@ std::string shape_text(const tensorflow::AttrValue* attr) {
   return s + "]";
 }
 
-std::string type_text(const tensorflow::AttrValue* attr) {
+std::string type_text(const tfprod::tf::AttrValue* attr) {
   if (!attr) return "unknown";
   std::string name = dtype_name(attr->type());
   std::string lower;

@@ -15,34 +15,34 @@ bool is_ref_type(DataType type) { return static_cast<int>(type) > 100; }
 
 std::size_t dtype_size(DataType type) {
   switch (base_type(type)) {
-    case tensorflow::DT_FLOAT: return 4;
-    case tensorflow::DT_DOUBLE: return 8;
-    case tensorflow::DT_INT32: return 4;
-    case tensorflow::DT_UINT8: return 1;
-    case tensorflow::DT_INT16: return 2;
-    case tensorflow::DT_INT8: return 1;
-    case tensorflow::DT_COMPLEX64: return 8;
-    case tensorflow::DT_INT64: return 8;
-    case tensorflow::DT_BOOL: return 1;
-    case tensorflow::DT_QINT8: return 1;
-    case tensorflow::DT_QUINT8: return 1;
-    case tensorflow::DT_QINT32: return 4;
-    case tensorflow::DT_BFLOAT16: return 2;
-    case tensorflow::DT_QINT16: return 2;
-    case tensorflow::DT_QUINT16: return 2;
-    case tensorflow::DT_UINT16: return 2;
-    case tensorflow::DT_COMPLEX128: return 16;
-    case tensorflow::DT_HALF: return 2;
-    case tensorflow::DT_UINT32: return 4;
-    case tensorflow::DT_UINT64: return 8;
-    case tensorflow::DT_FLOAT8_E5M2: return 1;
-    case tensorflow::DT_FLOAT8_E4M3FN: return 1;
+    case tfprod::tf::DT_FLOAT: return 4;
+    case tfprod::tf::DT_DOUBLE: return 8;
+    case tfprod::tf::DT_INT32: return 4;
+    case tfprod::tf::DT_UINT8: return 1;
+    case tfprod::tf::DT_INT16: return 2;
+    case tfprod::tf::DT_INT8: return 1;
+    case tfprod::tf::DT_COMPLEX64: return 8;
+    case tfprod::tf::DT_INT64: return 8;
+    case tfprod::tf::DT_BOOL: return 1;
+    case tfprod::tf::DT_QINT8: return 1;
+    case tfprod::tf::DT_QUINT8: return 1;
+    case tfprod::tf::DT_QINT32: return 4;
+    case tfprod::tf::DT_BFLOAT16: return 2;
+    case tfprod::tf::DT_QINT16: return 2;
+    case tfprod::tf::DT_QUINT16: return 2;
+    case tfprod::tf::DT_UINT16: return 2;
+    case tfprod::tf::DT_COMPLEX128: return 16;
+    case tfprod::tf::DT_HALF: return 2;
+    case tfprod::tf::DT_UINT32: return 4;
+    case tfprod::tf::DT_UINT64: return 8;
+    case tfprod::tf::DT_FLOAT8_E5M2: return 1;
+    case tfprod::tf::DT_FLOAT8_E4M3FN: return 1;
     default: return 0;
   }
 }
 
 std::string dtype_name(DataType type) {
-  if (tensorflow::DataType_IsValid(type)) return tensorflow::DataType_Name(type);
+  if (tfprod::tf::DataType_IsValid(type)) return tfprod::tf::DataType_Name(type);
   return "DT_" + std::to_string(static_cast<int>(type));
 }
 
@@ -53,20 +53,20 @@ std::optional<DataType> parse_dtype(std::string_view text) {
   int number = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), number);
   if (ec == std::errc() && end == s.data() + s.size()) {
-    if (tensorflow::DataType_IsValid(number)) return static_cast<DataType>(number);
+    if (tfprod::tf::DataType_IsValid(number)) return static_cast<DataType>(number);
     return std::nullopt;
   }
   static const std::pair<const char*, DataType> aliases[] = {
-      {"float32", tensorflow::DT_FLOAT}, {"float16", tensorflow::DT_HALF},
-      {"float64", tensorflow::DT_DOUBLE}, {"fp16", tensorflow::DT_HALF},
-      {"fp32", tensorflow::DT_FLOAT},     {"bf16", tensorflow::DT_BFLOAT16},
+      {"float32", tfprod::tf::DT_FLOAT}, {"float16", tfprod::tf::DT_HALF},
+      {"float64", tfprod::tf::DT_DOUBLE}, {"fp16", tfprod::tf::DT_HALF},
+      {"fp32", tfprod::tf::DT_FLOAT},     {"bf16", tfprod::tf::DT_BFLOAT16},
   };
   for (const auto& [alias, type] : aliases)
     if (s == alias) return type;
   std::string upper = "DT_";
   for (char c : s) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   DataType type;
-  if (tensorflow::DataType_Parse(upper, &type)) return type;
+  if (tfprod::tf::DataType_Parse(upper, &type)) return type;
   return std::nullopt;
 }
 

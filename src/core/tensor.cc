@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 
 namespace tfprod {
@@ -32,23 +32,23 @@ std::string shape_string(const Shape& shape) {
   return s + "]";
 }
 
-Shape shape_from_proto(const tensorflow::TensorShapeProto& proto) {
+Shape shape_from_proto(const tfprod::tf::TensorShapeProto& proto) {
   Shape shape;
   shape.reserve(proto.dim_size());
   for (const auto& d : proto.dim()) shape.push_back(d.size());
   return shape;
 }
 
-void shape_to_proto(const Shape& shape, tensorflow::TensorShapeProto* proto) {
+void shape_to_proto(const Shape& shape, tfprod::tf::TensorShapeProto* proto) {
   proto->Clear();
   for (int64_t d : shape) proto->add_dim()->set_size(d);
 }
 
-void tensor_to_proto(Tensor&& tensor, tensorflow::TensorProto* proto) {
+void tensor_to_proto(Tensor&& tensor, tfprod::tf::TensorProto* proto) {
   proto->Clear();
   proto->set_dtype(tensor.dtype);
   shape_to_proto(tensor.shape, proto->mutable_tensor_shape());
-  if (tensor.dtype == tensorflow::DT_STRING) {
+  if (tensor.dtype == tfprod::tf::DT_STRING) {
     for (auto& s : tensor.strings) proto->add_string_val(std::move(s));
   } else {
     proto->set_tensor_content(std::move(tensor.data));
@@ -94,7 +94,7 @@ uint64_t max_tensor_bytes() {
 
 }  // namespace
 
-Tensor tensor_from_proto(const tensorflow::TensorProto& proto, const std::string& what) {
+Tensor tensor_from_proto(const tfprod::tf::TensorProto& proto, const std::string& what) {
   Tensor t;
   t.dtype = proto.dtype();
   t.shape = shape_from_proto(proto.tensor_shape());
@@ -104,7 +104,7 @@ Tensor tensor_from_proto(const tensorflow::TensorProto& proto, const std::string
   } catch (const Error& e) {
     fail("{}: {}", what, e.what());
   }
-  if (t.dtype == tensorflow::DT_STRING) {
+  if (t.dtype == tfprod::tf::DT_STRING) {
     if (proto.string_val_size() > n) fail("{}: holds more strings than its shape", what);
     if (n > (int64_t{1} << 26)) fail("{}: shape {} holds too many strings", what, shape_string(t.shape));
     t.strings.reserve(static_cast<std::size_t>(n));
@@ -128,28 +128,28 @@ Tensor tensor_from_proto(const tensorflow::TensorProto& proto, const std::string
     t.data = proto.tensor_content();
     return t;
   }
-  using tensorflow::DataType;
+  using tfprod::tf::DataType;
   switch (t.dtype) {
-    case tensorflow::DT_FLOAT: t.data = fill_from<float>(proto.float_val(), n, what); break;
-    case tensorflow::DT_DOUBLE: t.data = fill_from<double>(proto.double_val(), n, what); break;
-    case tensorflow::DT_INT32:
-    case tensorflow::DT_QINT32: t.data = fill_from<int32_t>(proto.int_val(), n, what); break;
-    case tensorflow::DT_INT16:
-    case tensorflow::DT_QINT16: t.data = fill_from<int16_t>(proto.int_val(), n, what); break;
-    case tensorflow::DT_UINT16:
-    case tensorflow::DT_QUINT16: t.data = fill_from<uint16_t>(proto.int_val(), n, what); break;
-    case tensorflow::DT_INT8:
-    case tensorflow::DT_QINT8: t.data = fill_from<int8_t>(proto.int_val(), n, what); break;
-    case tensorflow::DT_UINT8:
-    case tensorflow::DT_QUINT8: t.data = fill_from<uint8_t>(proto.int_val(), n, what); break;
-    case tensorflow::DT_INT64: t.data = fill_from<int64_t>(proto.int64_val(), n, what); break;
-    case tensorflow::DT_UINT32: t.data = fill_from<uint32_t>(proto.uint32_val(), n, what); break;
-    case tensorflow::DT_UINT64: t.data = fill_from<uint64_t>(proto.uint64_val(), n, what); break;
-    case tensorflow::DT_BOOL: t.data = fill_from<uint8_t>(proto.bool_val(), n, what); break;
-    case tensorflow::DT_HALF:
-    case tensorflow::DT_BFLOAT16: t.data = fill_from<uint16_t>(proto.half_val(), n, what); break;
-    case tensorflow::DT_COMPLEX64: t.data = fill_from<float>(proto.scomplex_val(), 2 * n, what); break;
-    case tensorflow::DT_COMPLEX128: t.data = fill_from<double>(proto.dcomplex_val(), 2 * n, what); break;
+    case tfprod::tf::DT_FLOAT: t.data = fill_from<float>(proto.float_val(), n, what); break;
+    case tfprod::tf::DT_DOUBLE: t.data = fill_from<double>(proto.double_val(), n, what); break;
+    case tfprod::tf::DT_INT32:
+    case tfprod::tf::DT_QINT32: t.data = fill_from<int32_t>(proto.int_val(), n, what); break;
+    case tfprod::tf::DT_INT16:
+    case tfprod::tf::DT_QINT16: t.data = fill_from<int16_t>(proto.int_val(), n, what); break;
+    case tfprod::tf::DT_UINT16:
+    case tfprod::tf::DT_QUINT16: t.data = fill_from<uint16_t>(proto.int_val(), n, what); break;
+    case tfprod::tf::DT_INT8:
+    case tfprod::tf::DT_QINT8: t.data = fill_from<int8_t>(proto.int_val(), n, what); break;
+    case tfprod::tf::DT_UINT8:
+    case tfprod::tf::DT_QUINT8: t.data = fill_from<uint8_t>(proto.int_val(), n, what); break;
+    case tfprod::tf::DT_INT64: t.data = fill_from<int64_t>(proto.int64_val(), n, what); break;
+    case tfprod::tf::DT_UINT32: t.data = fill_from<uint32_t>(proto.uint32_val(), n, what); break;
+    case tfprod::tf::DT_UINT64: t.data = fill_from<uint64_t>(proto.uint64_val(), n, what); break;
+    case tfprod::tf::DT_BOOL: t.data = fill_from<uint8_t>(proto.bool_val(), n, what); break;
+    case tfprod::tf::DT_HALF:
+    case tfprod::tf::DT_BFLOAT16: t.data = fill_from<uint16_t>(proto.half_val(), n, what); break;
+    case tfprod::tf::DT_COMPLEX64: t.data = fill_from<float>(proto.scomplex_val(), 2 * n, what); break;
+    case tfprod::tf::DT_COMPLEX128: t.data = fill_from<double>(proto.dcomplex_val(), 2 * n, what); break;
     default: fail("{}: cannot decode values of dtype {}", what, dtype_name(t.dtype));
   }
   return t;

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "tensorflow/core/framework/attr_value.pb.h"
+#include "tfprod/tf/framework/attr_value.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/graph.h"
 #include "tfprod/tensor.h"
@@ -40,7 +40,7 @@ class KernelContext {
 
   // Attrs. The one-argument forms fail when the attr is absent.
   bool has_attr(std::string_view key) const { return node_.attr(key) != nullptr; }
-  const tensorflow::AttrValue& attr(std::string_view key) const;
+  const tfprod::tf::AttrValue& attr(std::string_view key) const;
   int64_t attr_int(std::string_view key) const;
   int64_t attr_int(std::string_view key, int64_t fallback) const;
   float attr_float(std::string_view key) const;

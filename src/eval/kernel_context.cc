@@ -25,7 +25,7 @@ void KernelContext::set_dead(std::size_t i) {
   dead_[i] = true;
 }
 
-const tensorflow::AttrValue& KernelContext::attr(std::string_view key) const {
+const tfprod::tf::AttrValue& KernelContext::attr(std::string_view key) const {
   const auto* a = node_.attr(key);
   if (!a) fail("missing attr '{}'", key);
   return *a;

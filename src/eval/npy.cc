@@ -25,10 +25,10 @@ Descr parse_descr(const std::string& d, const std::string& file) {
   const char order = d[0];
   const std::string kind = d.substr(1);
   static const std::pair<const char*, DataType> kinds[] = {
-      {"f4", tensorflow::DT_FLOAT}, {"f8", tensorflow::DT_DOUBLE}, {"f2", tensorflow::DT_HALF},
-      {"i1", tensorflow::DT_INT8},  {"i2", tensorflow::DT_INT16},  {"i4", tensorflow::DT_INT32},
-      {"i8", tensorflow::DT_INT64}, {"u1", tensorflow::DT_UINT8},  {"u2", tensorflow::DT_UINT16},
-      {"u4", tensorflow::DT_UINT32}, {"u8", tensorflow::DT_UINT64}, {"b1", tensorflow::DT_BOOL}};
+      {"f4", tfprod::tf::DT_FLOAT}, {"f8", tfprod::tf::DT_DOUBLE}, {"f2", tfprod::tf::DT_HALF},
+      {"i1", tfprod::tf::DT_INT8},  {"i2", tfprod::tf::DT_INT16},  {"i4", tfprod::tf::DT_INT32},
+      {"i8", tfprod::tf::DT_INT64}, {"u1", tfprod::tf::DT_UINT8},  {"u2", tfprod::tf::DT_UINT16},
+      {"u4", tfprod::tf::DT_UINT32}, {"u8", tfprod::tf::DT_UINT64}, {"b1", tfprod::tf::DT_BOOL}};
   for (const auto& [k, t] : kinds)
     if (kind == k) return {t, dtype_size(t), order == '>'};
   fail("{}: unsupported dtype '{}' (numeric and bool arrays only)", file, d);
@@ -132,21 +132,21 @@ Tensor read_npy(const std::filesystem::path& path) {
 }
 
 void write_npy(const std::filesystem::path& path, const Tensor& tensor) {
-  Tensor t = tensor.dtype == tensorflow::DT_BFLOAT16 ? eval::to_float32(tensor) : tensor;
+  Tensor t = tensor.dtype == tfprod::tf::DT_BFLOAT16 ? eval::to_float32(tensor) : tensor;
   const char* descr = nullptr;
   switch (t.dtype) {
-    case tensorflow::DT_FLOAT: descr = "<f4"; break;
-    case tensorflow::DT_DOUBLE: descr = "<f8"; break;
-    case tensorflow::DT_HALF: descr = "<f2"; break;
-    case tensorflow::DT_INT8: descr = "|i1"; break;
-    case tensorflow::DT_INT16: descr = "<i2"; break;
-    case tensorflow::DT_INT32: descr = "<i4"; break;
-    case tensorflow::DT_INT64: descr = "<i8"; break;
-    case tensorflow::DT_UINT8: descr = "|u1"; break;
-    case tensorflow::DT_UINT16: descr = "<u2"; break;
-    case tensorflow::DT_UINT32: descr = "<u4"; break;
-    case tensorflow::DT_UINT64: descr = "<u8"; break;
-    case tensorflow::DT_BOOL: descr = "|b1"; break;
+    case tfprod::tf::DT_FLOAT: descr = "<f4"; break;
+    case tfprod::tf::DT_DOUBLE: descr = "<f8"; break;
+    case tfprod::tf::DT_HALF: descr = "<f2"; break;
+    case tfprod::tf::DT_INT8: descr = "|i1"; break;
+    case tfprod::tf::DT_INT16: descr = "<i2"; break;
+    case tfprod::tf::DT_INT32: descr = "<i4"; break;
+    case tfprod::tf::DT_INT64: descr = "<i8"; break;
+    case tfprod::tf::DT_UINT8: descr = "|u1"; break;
+    case tfprod::tf::DT_UINT16: descr = "<u2"; break;
+    case tfprod::tf::DT_UINT32: descr = "<u4"; break;
+    case tfprod::tf::DT_UINT64: descr = "<u8"; break;
+    case tfprod::tf::DT_BOOL: descr = "|b1"; break;
     default: fail("{}: cannot write {} as .npy", path.string(), dtype_name(t.dtype));
   }
   std::string shape;

@@ -11,7 +11,7 @@ Tensor make_tensor(DataType dtype, Shape shape) {
   t.dtype = dtype;
   t.shape = std::move(shape);
   const int64_t n = num_elements(t.shape);
-  if (dtype == tensorflow::DT_STRING) {
+  if (dtype == tfprod::tf::DT_STRING) {
     t.strings.assign(static_cast<std::size_t>(n), std::string());
     return t;
   }
@@ -23,14 +23,14 @@ Tensor make_tensor(DataType dtype, Shape shape) {
   return t;
 }
 
-bool is_reduced_float(DataType t) { return t == tensorflow::DT_HALF || t == tensorflow::DT_BFLOAT16; }
+bool is_reduced_float(DataType t) { return t == tfprod::tf::DT_HALF || t == tfprod::tf::DT_BFLOAT16; }
 
 Tensor to_float32(const Tensor& t) {
   if (!is_reduced_float(t.dtype)) return t;
-  Tensor out = make_tensor(tensorflow::DT_FLOAT, t.shape);
+  Tensor out = make_tensor(tfprod::tf::DT_FLOAT, t.shape);
   auto src = values<uint16_t>(t);
   auto dst = values<float>(out);
-  const bool half = t.dtype == tensorflow::DT_HALF;
+  const bool half = t.dtype == tfprod::tf::DT_HALF;
   for (std::size_t i = 0; i < src.size(); ++i) dst[i] = half ? half_to_float(src[i]) : bfloat16_to_float(src[i]);
   return out;
 }
@@ -40,16 +40,16 @@ Tensor from_float32(const Tensor& t, DataType target) {
   Tensor out = make_tensor(target, t.shape);
   auto src = values<float>(t);
   auto dst = values<uint16_t>(out);
-  const bool half = target == tensorflow::DT_HALF;
+  const bool half = target == tfprod::tf::DT_HALF;
   for (std::size_t i = 0; i < src.size(); ++i) dst[i] = half ? float_to_half(src[i]) : float_to_bfloat16(src[i]);
   return out;
 }
 
 double element_as_double(const Tensor& t, int64_t i) {
   double out = 0;
-  if (t.dtype == tensorflow::DT_BOOL) return static_cast<double>(values<uint8_t>(t)[static_cast<std::size_t>(i)] != 0);
-  if (t.dtype == tensorflow::DT_HALF) return half_to_float(values<uint16_t>(t)[static_cast<std::size_t>(i)]);
-  if (t.dtype == tensorflow::DT_BFLOAT16) return bfloat16_to_float(values<uint16_t>(t)[static_cast<std::size_t>(i)]);
+  if (t.dtype == tfprod::tf::DT_BOOL) return static_cast<double>(values<uint8_t>(t)[static_cast<std::size_t>(i)] != 0);
+  if (t.dtype == tfprod::tf::DT_HALF) return half_to_float(values<uint16_t>(t)[static_cast<std::size_t>(i)]);
+  if (t.dtype == tfprod::tf::DT_BFLOAT16) return bfloat16_to_float(values<uint16_t>(t)[static_cast<std::size_t>(i)]);
   if (!dispatch_numeric(t.dtype, [&](auto v) {
         using T = decltype(v);
         out = static_cast<double>(values<T>(t)[static_cast<std::size_t>(i)]);
@@ -109,14 +109,14 @@ void convert(const Tensor& in, Tensor& out) {
 Tensor cast(const Tensor& t, DataType target) {
   if (t.dtype == target) return t;
   if (is_reduced_float(t.dtype)) return cast(to_float32(t), target);
-  if (is_reduced_float(target)) return from_float32(cast(t, tensorflow::DT_FLOAT), target);
+  if (is_reduced_float(target)) return from_float32(cast(t, tfprod::tf::DT_FLOAT), target);
   Tensor out = make_tensor(target, t.shape);
-  if (target == tensorflow::DT_BOOL) {
+  if (target == tfprod::tf::DT_BOOL) {
     auto dst = values<uint8_t>(out);
     for (int64_t i = 0; i < t.num_elements(); ++i) dst[static_cast<std::size_t>(i)] = element_as_double(t, i) != 0;
     return out;
   }
-  if (t.dtype == tensorflow::DT_BOOL) {
+  if (t.dtype == tfprod::tf::DT_BOOL) {
     auto src = values<uint8_t>(t);
     bool ok = dispatch_numeric(target, [&](auto v) {
       using To = decltype(v);

@@ -15,7 +15,7 @@ namespace tfprod {
 
 namespace {
 
-constexpr DataType kF = tensorflow::DT_FLOAT;
+constexpr DataType kF = tfprod::tf::DT_FLOAT;
 
 struct Variable {
   const char* name;
@@ -33,7 +33,7 @@ void add_model(GraphBuilder& b) {
   // Input pipeline: a one-shot iterator over a dataset (its function is not
   // included: the pipeline is cut before inference anyway).
   auto& it = b.node("OneShotIterator", "OneShotIterator");
-  GraphBuilder::types(it, "output_types", {kF, tensorflow::DT_INT32});
+  GraphBuilder::types(it, "output_types", {kF, tfprod::tf::DT_INT32});
   auto* shapes = it.add_attr();
   shapes->set_key("output_shapes");
   shape_to_proto({-1, 8, 8, 1}, shapes->mutable_value()->mutable_list()->add_shape());
@@ -41,7 +41,7 @@ void add_model(GraphBuilder& b) {
   GraphBuilder::str(it, "container", "");
   GraphBuilder::str(it, "shared_name", "");
   auto& next = b.node("IteratorGetNext", "IteratorGetNext", {"OneShotIterator"});
-  GraphBuilder::types(next, "output_types", {kF, tensorflow::DT_INT32});
+  GraphBuilder::types(next, "output_types", {kF, tfprod::tf::DT_INT32});
   *next.add_attr() = it.attr(1);
 
   // Initializers and variables.
@@ -57,13 +57,13 @@ void add_model(GraphBuilder& b) {
     b.variable(v.name, kF, v.shape, init);
   }
   auto& gs_init = b.node("global_step/Initializer/zeros", "Const");
-  GraphBuilder::type(gs_init, "dtype", tensorflow::DT_INT64);
+  GraphBuilder::type(gs_init, "dtype", tfprod::tf::DT_INT64);
   auto* gs_value = gs_init.add_attr();
   gs_value->set_key("value");
-  gs_value->mutable_value()->mutable_tensor()->set_dtype(tensorflow::DT_INT64);
+  gs_value->mutable_value()->mutable_tensor()->set_dtype(tfprod::tf::DT_INT64);
   gs_value->mutable_value()->mutable_tensor()->mutable_tensor_shape();
   gs_value->mutable_value()->mutable_tensor()->add_int64_val(0);
-  b.variable("global_step", tensorflow::DT_INT64, {}, "global_step/Initializer/zeros");
+  b.variable("global_step", tfprod::tf::DT_INT64, {}, "global_step/Initializer/zeros");
 
   // conv -> bias -> relu
   auto& conv = b.node("conv/Conv2D", "Conv2D", {"IteratorGetNext", "conv/kernel/read"});
@@ -80,18 +80,18 @@ void add_model(GraphBuilder& b) {
   b.const_ints("Reshape/shape", {-1, 256});
   auto& reshape = b.node("Reshape", "Reshape", {"conv/Relu", "Reshape/shape"});
   GraphBuilder::type(reshape, "T", kF);
-  GraphBuilder::type(reshape, "Tshape", tensorflow::DT_INT32);
+  GraphBuilder::type(reshape, "Tshape", tfprod::tf::DT_INT32);
 
   // Dropout in training mode, TF >= 1.13 form:
   // mul_1 = (x * 1/(1-rate)) * Cast(U >= rate), U = RandomUniform*(max-min)+min
   b.const_float("dropout/rate", 0.4f);
   auto& shape = b.node("dropout/Shape", "Shape", {"Reshape"});
   GraphBuilder::type(shape, "T", kF);
-  GraphBuilder::type(shape, "out_type", tensorflow::DT_INT32);
+  GraphBuilder::type(shape, "out_type", tfprod::tf::DT_INT32);
   b.const_float("dropout/random_uniform/min", 0.0f);
   b.const_float("dropout/random_uniform/max", 1.0f);
   auto& ru = b.node("dropout/random_uniform/RandomUniform", "RandomUniform", {"dropout/Shape"});
-  GraphBuilder::type(ru, "T", tensorflow::DT_INT32);
+  GraphBuilder::type(ru, "T", tfprod::tf::DT_INT32);
   GraphBuilder::type(ru, "dtype", kF);
   GraphBuilder::integer(ru, "seed", 0);
   GraphBuilder::integer(ru, "seed2", 0);
@@ -105,7 +105,7 @@ void add_model(GraphBuilder& b) {
   binary_op(b, "dropout/GreaterEqual", "GreaterEqual", "dropout/random_uniform", "dropout/rate");
   binary_op(b, "dropout/mul", "Mul", "Reshape", "dropout/truediv");
   auto& cast = b.node("dropout/Cast", "Cast", {"dropout/GreaterEqual"});
-  GraphBuilder::type(cast, "SrcT", tensorflow::DT_BOOL);
+  GraphBuilder::type(cast, "SrcT", tfprod::tf::DT_BOOL);
   GraphBuilder::type(cast, "DstT", kF);
   GraphBuilder::boolean(cast, "Truncate", false);
   binary_op(b, "dropout/mul_1", "Mul", "dropout/mul", "dropout/Cast");
@@ -125,11 +125,11 @@ void add_training(GraphBuilder& b) {
   // Loss and its gradients, back through dense, dropout, relu and conv.
   auto& xent = b.node("loss/xent", "SparseSoftmaxCrossEntropyWithLogits", {"dense/BiasAdd", "IteratorGetNext:1"});
   GraphBuilder::type(xent, "T", kF);
-  GraphBuilder::type(xent, "Tlabels", tensorflow::DT_INT32);
+  GraphBuilder::type(xent, "Tlabels", tfprod::tf::DT_INT32);
   b.const_ints("loss/Const", {0});
   auto& mean = b.node("loss/Mean", "Mean", {"loss/xent", "loss/Const"});
   GraphBuilder::type(mean, "T", kF);
-  GraphBuilder::type(mean, "Tidx", tensorflow::DT_INT32);
+  GraphBuilder::type(mean, "Tidx", tfprod::tf::DT_INT32);
   GraphBuilder::boolean(mean, "keep_dims", false);
 
   auto& gk = b.node("gradients/dense/MatMul_grad/MatMul_1", "MatMul", {"dropout/mul_1", "loss/xent:1"});
@@ -149,7 +149,7 @@ void add_training(GraphBuilder& b) {
   auto& rg = b.node("gradients/Reshape_grad/Reshape", "Reshape",
                     {"gradients/dropout/mul_grad/Mul", "gradients/Reshape_grad/Shape"});
   GraphBuilder::type(rg, "T", kF);
-  GraphBuilder::type(rg, "Tshape", tensorflow::DT_INT32);
+  GraphBuilder::type(rg, "Tshape", tfprod::tf::DT_INT32);
   binary_op(b, "gradients/conv/Relu_grad/ReluGrad", "ReluGrad", "gradients/Reshape_grad/Reshape", "conv/Relu");
   auto& cb = b.node("gradients/conv/BiasAdd_grad/BiasAddGrad", "BiasAddGrad", {"gradients/conv/Relu_grad/ReluGrad"});
   GraphBuilder::type(cb, "T", kF);
@@ -179,14 +179,14 @@ void add_training(GraphBuilder& b) {
     train.add_input("^" + name);
   }
   auto& one = b.node("GradientDescent/value", "Const");
-  GraphBuilder::type(one, "dtype", tensorflow::DT_INT64);
+  GraphBuilder::type(one, "dtype", tfprod::tf::DT_INT64);
   auto* ov = one.add_attr();
   ov->set_key("value");
-  ov->mutable_value()->mutable_tensor()->set_dtype(tensorflow::DT_INT64);
+  ov->mutable_value()->mutable_tensor()->set_dtype(tfprod::tf::DT_INT64);
   ov->mutable_value()->mutable_tensor()->mutable_tensor_shape();
   ov->mutable_value()->mutable_tensor()->add_int64_val(1);
   auto& step = b.node("GradientDescent/AssignAdd", "AssignAdd", {"global_step", "GradientDescent/value"});
-  GraphBuilder::type(step, "T", tensorflow::DT_INT64);
+  GraphBuilder::type(step, "T", tfprod::tf::DT_INT64);
   GraphBuilder::boolean(step, "use_locking", false);
   train.add_input("^GradientDescent/AssignAdd");
 
@@ -201,18 +201,18 @@ void add_saver(GraphBuilder& b) {
   names.push_back("global_step");
   b.const_strings("save/filename/input", {"model"});
   auto& filename = b.node("save/Const", "PlaceholderWithDefault", {"save/filename/input"});
-  GraphBuilder::type(filename, "dtype", tensorflow::DT_STRING);
+  GraphBuilder::type(filename, "dtype", tfprod::tf::DT_STRING);
   GraphBuilder::shape(filename, "shape", {});
   b.const_strings("save/RestoreV2/tensor_names", names);
   b.const_strings("save/RestoreV2/shape_and_slices", std::vector<std::string>(names.size(), ""));
   auto& restore = b.node("save/RestoreV2", "RestoreV2",
                          {"save/Const", "save/RestoreV2/tensor_names", "save/RestoreV2/shape_and_slices"});
-  GraphBuilder::types(restore, "dtypes", {kF, kF, kF, kF, tensorflow::DT_INT64});
+  GraphBuilder::types(restore, "dtypes", {kF, kF, kF, kF, tfprod::tf::DT_INT64});
   auto& all = b.node("save/restore_all", "NoOp");
   for (std::size_t i = 0; i < names.size(); ++i) {
     std::string assign = "save/Assign" + (i ? "_" + std::to_string(i) : std::string());
     auto& a = b.node(assign, "Assign", {names[i], "save/RestoreV2" + (i ? ":" + std::to_string(i) : std::string())});
-    GraphBuilder::type(a, "T", i + 1 == names.size() ? tensorflow::DT_INT64 : kF);
+    GraphBuilder::type(a, "T", i + 1 == names.size() ? tfprod::tf::DT_INT64 : kF);
     GraphBuilder::boolean(a, "validate_shape", true);
     GraphBuilder::boolean(a, "use_locking", true);
     all.add_input("^" + assign);
@@ -239,8 +239,8 @@ Tensor weights(const Shape& shape, uint32_t seed) {
 
 }  // namespace
 
-tensorflow::GraphDef example_training_graph() {
-  tensorflow::GraphDef graph;
+tfprod::tf::GraphDef example_training_graph() {
+  tfprod::tf::GraphDef graph;
   graph.mutable_versions()->set_producer(38);
   graph.mutable_versions()->set_min_consumer(12);
   GraphBuilder b(&graph);
@@ -263,7 +263,7 @@ void write_example_training_dir(const std::filesystem::path& dir) {
   uint32_t seed = 1;
   for (const auto& v : kVariables) writer.add(v.name, weights(v.shape, seed++));
   Tensor step;
-  step.dtype = tensorflow::DT_INT64;
+  step.dtype = tfprod::tf::DT_INT64;
   int64_t value = 1000;
   step.data.assign(reinterpret_cast<const char*>(&value), 8);
   writer.add("global_step", step);

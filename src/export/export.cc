@@ -40,7 +40,7 @@ uint64_t graphdef_bytes(const Graph& graph) {
   auto framed = [](std::size_t len) { return 1 + CodedOutputStream::VarintSize64(len) + len; };
   uint64_t total = graph.rest().ByteSizeLong();
   for (const Node* n : graph.nodes()) {
-    tensorflow::NodeDef def = n->rest();
+    tfprod::tf::NodeDef def = n->rest();
     def.set_name(n->name());
     def.set_op(n->op);
     def.set_device(n->device);
@@ -100,7 +100,7 @@ std::string dtype_flag(DataType t) {
 }
 
 bool widens(DataType from, DataType to) {
-  return to == tensorflow::DT_FLOAT && (from == tensorflow::DT_HALF || from == tensorflow::DT_BFLOAT16);
+  return to == tfprod::tf::DT_FLOAT && (from == tfprod::tf::DT_HALF || from == tfprod::tf::DT_BFLOAT16);
 }
 
 std::string candidates_text(const std::vector<IoCandidate>& v) {
@@ -193,7 +193,7 @@ void cut_args(const Graph& graph, const InputSpec& spec, const std::string& sour
   const Node* node = graph.find(ref.node);
   if (!node) fail("{}: --input '{}': no node '{}' in the graph", source, spec.name, ref.node);
   const DeclaredTensor declared = declared_output(*node, ref.index);
-  DataType dtype = declared.dtype.value_or(spec.dtype.value_or(tensorflow::DT_FLOAT));
+  DataType dtype = declared.dtype.value_or(spec.dtype.value_or(tfprod::tf::DT_FLOAT));
   // A placeholder's dtype is only a declaration (TF's optimize_for_inference
   // writes float ones into half graphs): the user's word wins.
   if (spec.dtype && node->op.starts_with("Placeholder")) {
@@ -254,7 +254,7 @@ std::optional<InputSpec> past_leading_reshape(const Graph& graph, const InputSpe
   if (!reshape || reshape->inputs.size() != 2 || reshape->inputs[1].node->op != "Const") return std::nullopt;
   const auto* value = reshape->inputs[1].node->attr("value");
   if (!value) return std::nullopt;
-  Tensor target = eval::cast(tensor_from_proto(value->tensor(), reshape->name()), tensorflow::DT_INT64);
+  Tensor target = eval::cast(tensor_from_proto(value->tensor(), reshape->name()), tfprod::tf::DT_INT64);
   auto dims = eval::values<int64_t>(target);
   if (dims.size() != 4 || dims[1] <= 0 || dims[2] <= 0 || dims[3] <= 0 || (dims[0] != -1 && dims[0] != 1))
     return std::nullopt;
@@ -443,7 +443,7 @@ ExportReport export_model(const ExportOptions& options, const std::filesystem::p
       // before OpenCV loads the file unless text is still to be written.
       // Weights the reference still shares are copied, so without verification it goes first.
       if (!options.verify) prepared.reference = Graph();
-      std::optional<tensorflow::GraphDef> def = std::move(prepared.model).release_graphdef();
+      std::optional<tfprod::tf::GraphDef> def = std::move(prepared.model).release_graphdef();
       save_graphdef(*def, tmp, false);
       report.bytes_after = std::filesystem::file_size(tmp);
       if (!text) def.reset();

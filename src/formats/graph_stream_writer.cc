@@ -25,7 +25,7 @@
 #include <unordered_map>
 
 #include "core/crc32c.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/file_util.h"
 #include "tfprod/model_file.h"
@@ -172,7 +172,7 @@ struct Framed {
   uint64_t total = 0;  // head + value bytes
 };
 
-Framed frame_node(const tensorflow::NodeDef& node, const StoredBytes* stored) {
+Framed frame_node(const tfprod::tf::NodeDef& node, const StoredBytes* stored) {
   Framed f;
   f.node = node.name();
   if (!stored) {
@@ -187,7 +187,7 @@ Framed frame_node(const tensorflow::NodeDef& node, const StoredBytes* stored) {
       node.has_experimental_type() || !node.GetReflection()->GetUnknownFields(node).empty())
     fail("internal error: node '{}' is not a streamable frozen Const", node.name());
 
-  tensorflow::NodeDef without = node;
+  tfprod::tf::NodeDef without = node;
   without.mutable_attr()->RemoveLast();
   const std::string tensor = node.attr(last).value().tensor().SerializeAsString();
   const uint64_t n = stored->size;
@@ -207,12 +207,12 @@ Framed frame_node(const tensorflow::NodeDef& node, const StoredBytes* stored) {
 
 }  // namespace
 
-void save_graphdef_streaming(const tensorflow::GraphDef& graph, const std::vector<StreamedTensor>& streamed,
+void save_graphdef_streaming(const tfprod::tf::GraphDef& graph, const std::vector<StreamedTensor>& streamed,
                              const fs::path& path) {
   std::unordered_map<std::string, const StoredBytes*> by_node;
   for (const auto& s : streamed) by_node[s.node] = &s.bytes;
 
-  tensorflow::GraphDef rest = graph;
+  tfprod::tf::GraphDef rest = graph;
   rest.clear_node();
   const std::string tail = rest.SerializeAsString();
   uint64_t total = tail.size();

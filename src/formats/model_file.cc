@@ -61,7 +61,10 @@ class ProtobufLogCapture {
     auto at = m.find("String field '");
     if (at == std::string::npos || m.find("invalid UTF-8") == std::string::npos) return "";
     auto start = at + 14, end = m.find('\'', start);
-    return fmt::format("string field '{}' is not valid UTF-8", m.substr(start, end - start));
+    // Our protos live in package tfprod.tf; users know the fields by TF's names.
+    std::string field = m.substr(start, end - start);
+    if (field.starts_with("tfprod.tf.")) field = "tensorflow." + field.substr(10);
+    return fmt::format("string field '{}' is not valid UTF-8", field);
   }
 
  private:
@@ -96,8 +99,8 @@ bool valid_utf8(const std::string& s) {
   return true;
 }
 
-void check_names_utf8(const std::string& file, const tensorflow::GraphDef& g) {
-  auto check = [&](const tensorflow::NodeDef& n, const char* where) {
+void check_names_utf8(const std::string& file, const tfprod::tf::GraphDef& g) {
+  auto check = [&](const tfprod::tf::NodeDef& n, const char* where) {
     if (!valid_utf8(n.name())) fail("{}: node '{}'{}: name is not valid UTF-8", file, printable(n.name()), where);
     for (const std::string* field : {&n.op(), &n.device()})
       if (!valid_utf8(*field)) fail("{}: node '{}'{}: op or device is not valid UTF-8", file, n.name(), where);
@@ -124,17 +127,17 @@ bool has_unknown_top_level(const pb::Message& msg) {
 
 // A binary GraphDef that parsed cleanly but has nodes without names or ops
 // is some other message whose field numbers happen to fit.
-bool plausible_graph(const tensorflow::GraphDef& g) {
+bool plausible_graph(const tfprod::tf::GraphDef& g) {
   for (const auto& n : g.node())
     if (n.name().empty() || n.op().empty()) return false;
   return g.node_size() > 0 || g.has_library() || g.has_versions();
 }
 
-bool plausible_meta(const tensorflow::MetaGraphDef& m) {
+bool plausible_meta(const tfprod::tf::MetaGraphDef& m) {
   return (m.has_graph_def() && plausible_graph(m.graph_def())) || m.has_meta_info_def();
 }
 
-bool plausible_saved_model(const tensorflow::SavedModel& s) {
+bool plausible_saved_model(const tfprod::tf::SavedModel& s) {
   if (s.meta_graphs_size() == 0) return false;
   for (const auto& m : s.meta_graphs())
     if (!plausible_meta(m) || has_unknown_top_level(m)) return false;
@@ -168,17 +171,17 @@ std::string first_word(const std::string& bytes) {
 
 // What a binary protobuf of unknown kind most plausibly is.
 std::string guess_binary(const std::string& bytes) {
-  tensorflow::SavedModel sm;
+  tfprod::tf::SavedModel sm;
   if (sm.ParseFromString(bytes) && !has_unknown_top_level(sm) && plausible_saved_model(sm))
     return "a SavedModel";
-  tensorflow::MetaGraphDef mg;
+  tfprod::tf::MetaGraphDef mg;
   if (mg.ParseFromString(bytes) && !has_unknown_top_level(mg) && plausible_meta(mg)) return "a MetaGraphDef";
-  tensorflow::GraphDef gd;
+  tfprod::tf::GraphDef gd;
   if (gd.ParseFromString(bytes) && !has_unknown_top_level(gd) && plausible_graph(gd)) return "a GraphDef";
   return "";
 }
 
-void wrap_graph(ModelFile& f, tensorflow::GraphDef&& g) {
+void wrap_graph(ModelFile& f, tfprod::tf::GraphDef&& g) {
   *f.model.add_meta_graphs()->mutable_graph_def() = std::move(g);
 }
 
@@ -194,7 +197,7 @@ void load_binary(ModelFile& f, const std::string& bytes, ModelFileKind kind) {
   f.kind = kind;
   switch (kind) {
     case ModelFileKind::kGraphDefBinary: {
-      tensorflow::GraphDef g;
+      tfprod::tf::GraphDef g;
       if (!g.ParseFromString(bytes) || has_unknown_top_level(g) || !plausible_graph(g)) refuse("GraphDef");
       wrap_graph(f, std::move(g));
       return;
@@ -220,7 +223,7 @@ void load_text(ModelFile& f, const std::string& bytes, ModelFileKind kind) {
   f.kind = kind;
   switch (kind) {
     case ModelFileKind::kGraphDefText: {
-      tensorflow::GraphDef g;
+      tfprod::tf::GraphDef g;
       if (!parse_text(bytes, &g, &error)) fail("{}: not a valid text GraphDef: {}", name, error);
       wrap_graph(f, std::move(g));
       return;
@@ -301,7 +304,7 @@ ModelFile load_model_file(const fs::path& input) {
   return f;
 }
 
-const tensorflow::MetaGraphDef& select_meta_graph(const ModelFile& file, const std::set<std::string>& tags) {
+const tfprod::tf::MetaGraphDef& select_meta_graph(const ModelFile& file, const std::set<std::string>& tags) {
   const auto& metas = file.model.meta_graphs();
   if (metas.empty()) fail("{}: holds no meta graph", file.path.string());
   const bool saved_model =
@@ -323,7 +326,7 @@ std::string serialize(const pb::Message& message) {
   return out;
 }
 
-void save_graphdef(const tensorflow::GraphDef& graph, const fs::path& path, bool text) {
+void save_graphdef(const tfprod::tf::GraphDef& graph, const fs::path& path, bool text) {
   if (graph.ByteSizeLong() > kMaxProtoBytes && !text)
     fail("{}: the graph would be {} bytes; protobuf cannot write a message over 2 GiB", path.string(),
          graph.ByteSizeLong());

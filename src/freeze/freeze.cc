@@ -14,7 +14,7 @@
 
 #include "checkpoint/slice.h"
 #include "freeze/variable_keys.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 
 namespace tfprod {
@@ -143,7 +143,7 @@ Tensor read_value(const VariableKey& key, const CheckpointReader& ckpt) {
 }
 
 // Turns a variable node into a Const (TF's freeze keeps name and device only).
-tensorflow::TensorProto& become_const(Graph& graph, Node& node, DataType dtype) {
+tfprod::tf::TensorProto& become_const(Graph& graph, Node& node, DataType dtype) {
   node.op = "Const";
   graph.clear_inputs(node);
   node.attrs().Clear();
@@ -250,13 +250,13 @@ Graph freeze(Graph graph, const CheckpointReader& ckpt, const FreezeOptions& opt
       if (!frozen_handles.count(n->inputs[i].node)) continue;
       if (n->op == "ReadVariableOp") {
         const auto* dtype = n->attr("dtype");
-        DataType t = dtype ? dtype->type() : tensorflow::DT_FLOAT;
+        DataType t = dtype ? dtype->type() : tfprod::tf::DT_FLOAT;
         n->op = "Identity";
         n->remove_attr("dtype");
         n->set_attr("T").set_type(t);
       } else if (n->op == "ResourceGather" && i == 0) {
         const auto* dtype = n->attr("dtype");
-        DataType t = dtype ? dtype->type() : tensorflow::DT_FLOAT;
+        DataType t = dtype ? dtype->type() : tfprod::tf::DT_FLOAT;
         n->op = "Gather";
         n->remove_attr("dtype");
         n->remove_attr("batch_dims");

@@ -6,7 +6,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "tensorflow/core/framework/function.pb.h"
+#include "tfprod/tf/framework/function.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/tensor.h"
 
@@ -43,13 +43,13 @@ bool is_if(const Node& n) { return n.op == "If" || n.op == "StatelessIf"; }
 // non-empty); any other tensor when it has elements.
 bool truth(const Tensor& t) {
   if (t.num_elements() != 1 || !t.shape.empty()) return t.num_elements() > 0;
-  if (t.dtype == tensorflow::DT_STRING) return !t.strings.empty() && !t.strings[0].empty();
-  if (t.dtype == tensorflow::DT_FLOAT) {
+  if (t.dtype == tfprod::tf::DT_STRING) return !t.strings.empty() && !t.strings[0].empty();
+  if (t.dtype == tfprod::tf::DT_FLOAT) {
     float f;
     std::memcpy(&f, t.data.data(), 4);
     return f != 0;
   }
-  if (t.dtype == tensorflow::DT_DOUBLE) {
+  if (t.dtype == tfprod::tf::DT_DOUBLE) {
     double d;
     std::memcpy(&d, t.data.data(), 8);
     return d != 0;
@@ -91,13 +91,13 @@ struct Inliner {
   const std::set<std::string>& keep;
   std::set<const Node*> doomed;
 
-  const tensorflow::FunctionDef& function_named(const Node& call, const std::string& name) {
+  const tfprod::tf::FunctionDef& function_named(const Node& call, const std::string& name) {
     for (const auto& fn : graph.rest().library().function())
       if (fn.signature().name() == name) return fn;
     fail("{}: '{}' calls function '{}', which is not in the graph's library", graph.source(), call.name(), name);
   }
 
-  const tensorflow::FunctionDef& function_of(const Node& call, const char* attr) {
+  const tfprod::tf::FunctionDef& function_of(const Node& call, const char* attr) {
     const auto* f = call.attr(attr);
     if (!f || !f->has_func()) fail("{}: '{}' ({}) has no function attr {}", graph.source(), call.name(), call.op, attr);
     return function_named(call, f->func().name());
@@ -110,7 +110,7 @@ struct Inliner {
     std::string where;                    // "<graph>: function '<name>'", for messages
     std::map<std::string, Endpoint> args;  // input arg name -> the call's input
     std::map<std::string, Node*> nodes;    // body node name -> its copy
-    std::vector<std::pair<Node*, const tensorflow::NodeDef*>> added;
+    std::vector<std::pair<Node*, const tfprod::tf::NodeDef*>> added;
     std::map<const Node*, std::map<std::string, std::string>> arg_names_used;  // unknown ops: out_arg seen
     Node* input_control = nullptr;         // carries the call's control inputs, if any
 
@@ -152,7 +152,7 @@ struct Inliner {
   };
 
   // The call's data inputs from `first_arg` on, by argument name.
-  void bind_arguments(Body& body, const Node* call, const tensorflow::FunctionDef& fn, std::size_t first_arg) {
+  void bind_arguments(Body& body, const Node* call, const tfprod::tf::FunctionDef& fn, std::size_t first_arg) {
     const auto& sig = fn.signature();
     if (call->inputs.size() - first_arg != static_cast<std::size_t>(sig.input_arg_size()))
       fail("{}: '{}' passes {} inputs to '{}', which takes {}", graph.source(), call->name(),
@@ -169,7 +169,7 @@ struct Inliner {
   }
 
   // Adds a copy of each body node (attrs and the rest of its NodeDef; no inputs yet).
-  void copy_nodes(Body& body, const Node* call, const tensorflow::FunctionDef& fn) {
+  void copy_nodes(Body& body, const Node* call, const tfprod::tf::FunctionDef& fn) {
     for (const auto& def : fn.node_def()) {
       Node& n = graph.add_node(body.prefix + def.name(), def.op());
       n.device = def.device().empty() ? call->device : def.device();
@@ -214,7 +214,7 @@ struct Inliner {
   }
 
   // The tensors the function returns, in output-arg order.
-  std::vector<Endpoint> returns(Body& body, const tensorflow::FunctionDef& fn) {
+  std::vector<Endpoint> returns(Body& body, const tfprod::tf::FunctionDef& fn) {
     std::vector<Endpoint> rets;
     std::map<std::string, std::string> ret_of;
     for (const auto& r : fn.ret()) ret_of[r.key()] = r.value();
@@ -248,8 +248,8 @@ struct Inliner {
 
   // A call that must stay (kept by name, or read through control edges)
   // becomes an IdentityN of the returns, after the body's control returns.
-  void become_identity_n(Body& body, Node* call, const tensorflow::FunctionDef& fn, std::vector<Endpoint> rets) {
-    std::optional<tensorflow::AttrValue> tout;
+  void become_identity_n(Body& body, Node* call, const tfprod::tf::FunctionDef& fn, std::vector<Endpoint> rets) {
+    std::optional<tfprod::tf::AttrValue> tout;
     if (const auto* t = call->attr("Tout")) tout = *t;
     call->op = "IdentityN";
     call->attrs().Clear();
@@ -267,7 +267,7 @@ struct Inliner {
 
   // Inlines `fn` for `call`, whose data inputs from `first_arg` on are the
   // function's arguments.
-  void inline_body(Node* call, const tensorflow::FunctionDef& fn, std::size_t first_arg,
+  void inline_body(Node* call, const tfprod::tf::FunctionDef& fn, std::size_t first_arg,
                    const std::unordered_map<const Node*, std::vector<Use>>& uses) {
     Body body;
     body.where = fmt::format("{}: function '{}'", graph.source(), fn.signature().name());
@@ -284,7 +284,7 @@ struct Inliner {
   }
 };
 
-void collect_funcs(const tensorflow::AttrValue& v, std::vector<std::string>* out) {
+void collect_funcs(const tfprod::tf::AttrValue& v, std::vector<std::string>* out) {
   if (v.has_func()) out->push_back(v.func().name());
   if (v.has_list())
     for (const auto& f : v.list().func()) out->push_back(f.name());
@@ -330,7 +330,7 @@ void inline_function_calls(Graph& graph, const std::set<std::string>& keep, Inli
 
 int prune_function_library(Graph& graph) {
   auto* lib = graph.rest().mutable_library();
-  std::map<std::string, const tensorflow::FunctionDef*> by_name;
+  std::map<std::string, const tfprod::tf::FunctionDef*> by_name;
   for (const auto& fn : lib->function()) by_name[fn.signature().name()] = &fn;
   std::vector<std::string> todo;
   for (const Node* n : graph.nodes())
@@ -346,12 +346,12 @@ int prune_function_library(Graph& graph) {
       for (const auto& a : def.attr()) collect_funcs(a.value(), &todo);
   }
   const int before = lib->function_size();
-  google::protobuf::RepeatedPtrField<tensorflow::FunctionDef> kept;
+  google::protobuf::RepeatedPtrField<tfprod::tf::FunctionDef> kept;
   for (auto& fn : *lib->mutable_function())
     if (used.count(fn.signature().name())) kept.Add(std::move(fn));
   lib->mutable_function()->Swap(&kept);
   // Gradients of removed functions go too.
-  google::protobuf::RepeatedPtrField<tensorflow::GradientDef> grads;
+  google::protobuf::RepeatedPtrField<tfprod::tf::GradientDef> grads;
   for (auto& g : *lib->mutable_gradient())
     if (used.count(g.function_name())) grads.Add(std::move(g));
   lib->mutable_gradient()->Swap(&grads);

@@ -24,7 +24,7 @@ void take_meta(ModelSource& src, const ModelFile& file, const std::set<std::stri
 
 void take_signature(ModelSource& src, const std::string& key) {
   if (src.meta.signature_def_size() == 0) return;
-  const tensorflow::SignatureDef* sig = nullptr;
+  const tfprod::tf::SignatureDef* sig = nullptr;
   std::vector<std::string> keys;
   for (const auto& e : src.meta.signature_def()) {
     keys.push_back(e.key());

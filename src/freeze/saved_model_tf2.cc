@@ -77,7 +77,7 @@ void refuse_dynamic(const Graph& graph, const fs::path& dir) {
   }
 }
 
-tensorflow::SignatureDef& find_signature(tensorflow::MetaGraphDef& meta, const fs::path& dir, const std::string& key) {
+tfprod::tf::SignatureDef& find_signature(tfprod::tf::MetaGraphDef& meta, const fs::path& dir, const std::string& key) {
   std::vector<std::string> keys;
   for (auto& e : *meta.mutable_signature_def()) {
     if (e.key() == key) return *e.mutable_value();
@@ -97,7 +97,7 @@ std::string free_name(const Graph& graph, const std::string& wanted) {
 
 }  // namespace
 
-bool is_tf2_meta_graph(const tensorflow::MetaGraphDef& meta) {
+bool is_tf2_meta_graph(const tfprod::tf::MetaGraphDef& meta) {
   if (meta.has_object_graph_def()) return true;
   for (const auto& n : meta.graph_def().node())
     if (n.op() == "StatefulPartitionedCall" || n.op() == "PartitionedCall") return true;
@@ -105,7 +105,7 @@ bool is_tf2_meta_graph(const tensorflow::MetaGraphDef& meta) {
 }
 
 void flatten_tf2_signature(ModelSource& src, const fs::path& dir, const std::string& key) {
-  tensorflow::SignatureDef& sig = find_signature(src.meta, dir, key);
+  tfprod::tf::SignatureDef& sig = find_signature(src.meta, dir, key);
   Graph graph = Graph::from_graphdef(std::move(*src.meta.mutable_graph_def()), src.graph_path.string());
   const std::string where = fmt::format("{}: signature '{}'", dir.string(), key);
 
@@ -140,7 +140,7 @@ void flatten_tf2_signature(ModelSource& src, const fs::path& dir, const std::str
     Node& id = graph.add_node(free_name(graph, out.key()), "Identity");
     graph.add_input(id, {producer, ref.index});
     id.device = producer->device;
-    if (dtype != tensorflow::DT_INVALID) id.set_attr("T").set_type(dtype);
+    if (dtype != tfprod::tf::DT_INVALID) id.set_attr("T").set_type(dtype);
     named.push_back(fmt::format("{} <- {}", id.name(), out.value().name()));
     out.mutable_value()->set_name(id.name() + ":0");
     src.signature_outputs.push_back(out.value().name());

@@ -10,7 +10,7 @@
 namespace tfprod {
 
 // True when the meta graph is TF2's: an object graph, or function calls.
-bool is_tf2_meta_graph(const tensorflow::MetaGraphDef& meta);
+bool is_tf2_meta_graph(const tfprod::tf::MetaGraphDef& meta);
 
 // Rewrites src.meta.graph_def for the signature `key` of a TF2 SavedModel in
 // `dir`:

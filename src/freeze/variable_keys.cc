@@ -3,7 +3,7 @@
 #include <charconv>
 #include <sstream>
 
-#include "tensorflow/core/protobuf/trackable_object_graph.pb.h"
+#include "tfprod/tf/protobuf/trackable_object_graph.pb.h"
 #include "tfprod/error.h"
 
 namespace tfprod {
@@ -118,7 +118,7 @@ VariableKeys::VariableKeys(const Graph& graph, const CheckpointReader& checkpoin
 
   if (checkpoint.find(kObjectGraphKey)) {
     Tensor t = checkpoint.read(kObjectGraphKey);
-    tensorflow::TrackableObjectGraph object_graph;
+    tfprod::tf::TrackableObjectGraph object_graph;
     if (t.strings.size() != 1 || !object_graph.ParseFromString(t.strings[0]))
       fail("{}: {}: not a serialized TrackableObjectGraph", checkpoint.prefix(), kObjectGraphKey);
     for (const auto& obj : object_graph.nodes())

@@ -12,13 +12,13 @@ Node::Attrs& Node::own_attrs() {
   return *attrs_;
 }
 
-const tensorflow::AttrValue* Node::attr(std::string_view key) const {
+const tfprod::tf::AttrValue* Node::attr(std::string_view key) const {
   for (const auto& entry : *attrs_)
     if (entry.key() == key) return &entry.value();
   return nullptr;
 }
 
-tensorflow::AttrValue& Node::set_attr(std::string_view key) {
+tfprod::tf::AttrValue& Node::set_attr(std::string_view key) {
   Attrs& attrs = own_attrs();
   for (auto& entry : attrs)
     if (entry.key() == key) return *entry.mutable_value();

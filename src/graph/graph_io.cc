@@ -5,7 +5,7 @@
 
 namespace tfprod {
 
-Graph Graph::from_graphdef(tensorflow::GraphDef def, const std::string& source) {
+Graph Graph::from_graphdef(tfprod::tf::GraphDef def, const std::string& source) {
   Graph g;
   g.source_ = source;
   auto nodes = std::move(*def.mutable_node());
@@ -15,7 +15,7 @@ Graph Graph::from_graphdef(tensorflow::GraphDef def, const std::string& source) 
 
   std::vector<std::vector<TensorRef>> refs(nodes.size());
   for (int i = 0; i < nodes.size(); ++i) {
-    tensorflow::NodeDef& nd = *nodes.Mutable(i);
+    tfprod::tf::NodeDef& nd = *nodes.Mutable(i);
     if (nd.name().empty()) fail("{}: node #{} (op {}) has no name", source, i, nd.op());
     if (nd.op().empty()) fail("{}: node '{}' has no op", source, nd.name());
     if (g.by_name_.count(nd.name())) fail("{}: node '{}': duplicate node name", source, nd.name());
@@ -62,7 +62,7 @@ bool same_edges(const std::vector<std::string>& spelled, const std::vector<std::
 }
 }  // namespace
 
-void Graph::export_node(const Node& n, tensorflow::NodeDef* nd) {
+void Graph::export_node(const Node& n, tfprod::tf::NodeDef* nd) {
   *nd = n.rest();
   nd->set_name(n.name());
   nd->set_op(n.op);
@@ -75,8 +75,8 @@ void Graph::export_node(const Node& n, tensorflow::NodeDef* nd) {
   nd->set_device(n.device);
 }
 
-tensorflow::GraphDef Graph::to_graphdef() const {
-  tensorflow::GraphDef def = rest_;
+tfprod::tf::GraphDef Graph::to_graphdef() const {
+  tfprod::tf::GraphDef def = rest_;
   def.mutable_node()->Reserve(static_cast<int>(nodes_.size()));
   for (const auto& n : nodes_) {
     auto* nd = def.add_node();
@@ -86,8 +86,8 @@ tensorflow::GraphDef Graph::to_graphdef() const {
   return def;
 }
 
-tensorflow::GraphDef Graph::release_graphdef() && {
-  tensorflow::GraphDef def = std::move(rest_);
+tfprod::tf::GraphDef Graph::release_graphdef() && {
+  tfprod::tf::GraphDef def = std::move(rest_);
   def.mutable_node()->Reserve(static_cast<int>(nodes_.size()));
   for (auto& n : nodes_) {
     auto* nd = def.add_node();

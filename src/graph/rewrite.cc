@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "tensorflow/core/framework/attr_value.pb.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/attr_value.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 
 namespace tfprod {
@@ -191,11 +191,11 @@ std::optional<Tensor> const_tensor(const Node& node) {
 namespace {
 template <class T>
 constexpr DataType dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return tensorflow::DT_FLOAT;
-  if constexpr (std::is_same_v<T, double>) return tensorflow::DT_DOUBLE;
-  if constexpr (std::is_same_v<T, int32_t>) return tensorflow::DT_INT32;
-  if constexpr (std::is_same_v<T, int64_t>) return tensorflow::DT_INT64;
-  if constexpr (std::is_same_v<T, bool>) return tensorflow::DT_BOOL;
+  if constexpr (std::is_same_v<T, float>) return tfprod::tf::DT_FLOAT;
+  if constexpr (std::is_same_v<T, double>) return tfprod::tf::DT_DOUBLE;
+  if constexpr (std::is_same_v<T, int32_t>) return tfprod::tf::DT_INT32;
+  if constexpr (std::is_same_v<T, int64_t>) return tfprod::tf::DT_INT64;
+  if constexpr (std::is_same_v<T, bool>) return tfprod::tf::DT_BOOL;
 }
 }  // namespace
 

@@ -50,12 +50,12 @@ std::optional<int64_t> global_step(const CheckpointReader& reader) {
   const CheckpointTensorInfo* info = reader.find("global_step");
   if (!info || !info->shape.empty()) return std::nullopt;
   Tensor t = reader.read("global_step");
-  if (t.dtype == tensorflow::DT_INT64 && t.data.size() == 8) {
+  if (t.dtype == tfprod::tf::DT_INT64 && t.data.size() == 8) {
     int64_t v;
     std::memcpy(&v, t.data.data(), 8);
     return v;
   }
-  if (t.dtype == tensorflow::DT_INT32 && t.data.size() == 4) {
+  if (t.dtype == tfprod::tf::DT_INT32 && t.data.size() == 4) {
     int32_t v;
     std::memcpy(&v, t.data.data(), 4);
     return v;
@@ -212,7 +212,7 @@ void collect_graph_variables(ModelFacts& facts, const Graph& graph,
       if (n->op != "VariableV2" && n->op != "Variable" && n->op != "VarHandleOp") continue;
       const auto* dtype = n->attr("dtype");
       const auto* shape = n->attr("shape");
-      v.dtype = dtype ? base_type(dtype->type()) : tensorflow::DT_INVALID;
+      v.dtype = dtype ? base_type(dtype->type()) : tfprod::tf::DT_INVALID;
       if (shape) v.shape = shape_from_proto(shape->shape());
       known_shape = shape && !shape->shape().unknown_rank();
       v.source = "graph";
@@ -227,8 +227,8 @@ void collect_graph_variables(ModelFacts& facts, const Graph& graph,
         elements = num_elements(v.shape);
       } catch (const Error&) {
       }
-      const bool floating = v.dtype == tensorflow::DT_FLOAT || v.dtype == tensorflow::DT_HALF ||
-                            v.dtype == tensorflow::DT_BFLOAT16 || v.dtype == tensorflow::DT_DOUBLE;
+      const bool floating = v.dtype == tfprod::tf::DT_FLOAT || v.dtype == tfprod::tf::DT_HALF ||
+                            v.dtype == tfprod::tf::DT_BFLOAT16 || v.dtype == tfprod::tf::DT_DOUBLE;
       if (elements <= 1 || !floating) continue;  // scalars, shapes and strings are not weights
     }
     bool known = known_shape;

@@ -49,7 +49,7 @@ opencv_plugin::Blob to_blob(const Tensor& t) {
 
 Tensor from_blob(const opencv_plugin::Blob& b) {
   Shape shape(b.dims.begin(), b.dims.end());
-  Tensor t = eval::make_tensor(tensorflow::DT_FLOAT, shape);
+  Tensor t = eval::make_tensor(tfprod::tf::DT_FLOAT, shape);
   if (t.data.size() != b.data.size() * sizeof(float)) fail("OpenCV returned a blob whose size disagrees with its shape");
   std::memcpy(t.data.data(), b.data.data(), t.data.size());
   return t;
@@ -72,7 +72,7 @@ Tensor load_image(const std::filesystem::path& path, bool gray, int width, int h
     w = width;
     h = height;
   }
-  Tensor t = eval::make_tensor(tensorflow::DT_FLOAT, {1, h, w, img.channels});
+  Tensor t = eval::make_tensor(tfprod::tf::DT_FLOAT, {1, h, w, img.channels});
   auto dst = eval::values<float>(t);
   for (std::size_t i = 0; i < dst.size(); ++i) dst[i] = static_cast<float>(pixels[i]);
   return t;
@@ -87,7 +87,7 @@ OpenCvRun run_in_opencv(const std::filesystem::path& model, const std::vector<st
   const opencv_plugin::Api& cv = opencv_plugin::api();
   std::vector<std::pair<std::string, opencv_plugin::Blob>> blobs;
   for (const auto& [name, value] : feeds) {
-    Tensor f = eval::cast(value, tensorflow::DT_FLOAT);
+    Tensor f = eval::cast(value, tfprod::tf::DT_FLOAT);
     if (nhwc && f.shape.size() == 4) f = permute4(f, {0, 3, 1, 2});
     blobs.emplace_back(std::string(node_of(name)), to_blob(f));
   }

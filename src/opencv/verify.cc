@@ -44,7 +44,7 @@ std::vector<std::pair<std::string, Tensor>> random_inputs(const Graph& graph, co
   std::normal_distribution<float> normal;
   std::vector<std::pair<std::string, Tensor>> feeds;
   for (const Node* p : placeholders) {
-    const DataType dtype = p->attr("dtype") ? p->attr("dtype")->type() : tensorflow::DT_FLOAT;
+    const DataType dtype = p->attr("dtype") ? p->attr("dtype")->type() : tfprod::tf::DT_FLOAT;
     Shape shape;
     const auto* s = p->attr("shape");
     if (!s || !s->has_shape() || s->shape().unknown_rank())
@@ -54,8 +54,8 @@ std::vector<std::pair<std::string, Tensor>> random_inputs(const Graph& graph, co
     shape = shape_from_proto(s->shape());
     for (int64_t& d : shape)
       if (d < 0) d = 1;
-    Tensor f = eval::make_tensor(tensorflow::DT_FLOAT, shape);
-    if (dtype != tensorflow::DT_BOOL)
+    Tensor f = eval::make_tensor(tfprod::tf::DT_FLOAT, shape);
+    if (dtype != tfprod::tf::DT_BOOL)
       for (float& v : eval::values<float>(f)) v = normal(rng);
     feeds.emplace_back(p->name(), eval::cast(f, dtype));
   }
@@ -131,7 +131,7 @@ VerifyReport verify_model(const std::filesystem::path& model, const Graph* refer
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     OutputCheck c;
     c.name = outputs[i];
-    Tensor a = eval::cast(cv.outputs[i], tensorflow::DT_DOUBLE), b = eval::cast(want[i], tensorflow::DT_DOUBLE);
+    Tensor a = eval::cast(cv.outputs[i], tfprod::tf::DT_DOUBLE), b = eval::cast(want[i], tfprod::tf::DT_DOUBLE);
     c.opencv_shape = a.shape;
     c.reference_shape = b.shape;
     if (a.num_elements() == b.num_elements()) {

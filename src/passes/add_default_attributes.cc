@@ -97,7 +97,7 @@ bool run(Graph& graph, const PassOptions&, PassContext&) {
     if (it == table().end()) continue;
     for (const auto& [name, text] : it->second) {
       if (n->attr(name)) continue;
-      tensorflow::AttrValue value;
+      tfprod::tf::AttrValue value;
       if (!google::protobuf::TextFormat::ParseFromString(text, &value))
         fail("bad default for {}.{}: {}", n->op, name, text);
       n->set_attr(name) = std::move(value);

@@ -17,7 +17,7 @@ bool run(Graph& graph, const PassOptions&, PassContext& context) {
   bool changed = false;
   for (Node* n : graph.nodes()) {
     if (n->op != "ConcatV2" || n->inputs.empty()) continue;
-    if (const auto* t = n->attr("Tidx"); t && t->type() != tensorflow::DT_INT32) {
+    if (const auto* t = n->attr("Tidx"); t && t->type() != tfprod::tf::DT_INT32) {
       context.warnings.push_back("backport_concatv2: '" + n->name() + "' left as is: its axis is " +
                                  dtype_name(t->type()) + ", Concat takes int32");
       continue;

@@ -2,8 +2,8 @@
 #include "passes/batch_norm_folding.h"
 
 #include "tfprod/tensor_values.h"
-#include "tensorflow/core/framework/attr_value.pb.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/attr_value.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/rewrite.h"
 
 namespace tfprod::passes {
@@ -12,9 +12,9 @@ std::optional<Tensor> float_const(const Node* n) {
   auto t = const_tensor(*n);
   if (!t) return std::nullopt;
   const DataType d = t->dtype;
-  if (d != tensorflow::DT_FLOAT && d != tensorflow::DT_HALF && d != tensorflow::DT_DOUBLE && d != tensorflow::DT_BFLOAT16)
+  if (d != tfprod::tf::DT_FLOAT && d != tfprod::tf::DT_HALF && d != tfprod::tf::DT_DOUBLE && d != tfprod::tf::DT_BFLOAT16)
     return std::nullopt;
-  return eval::cast(*t, tensorflow::DT_DOUBLE);
+  return eval::cast(*t, tfprod::tf::DT_DOUBLE);
 }
 
 bool is_weighted_producer(const Node* n) {
@@ -43,7 +43,7 @@ std::optional<Tensor> scale_weights(const Node* producer, const Tensor& w, const
 
 Tensor vector_tensor(const std::vector<double>& v) {
   Tensor t;
-  t.dtype = tensorflow::DT_DOUBLE;
+  t.dtype = tfprod::tf::DT_DOUBLE;
   t.shape = {static_cast<int64_t>(v.size())};
   t.data.assign(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
   return t;
@@ -58,7 +58,7 @@ Node& writable_const(Graph& g, Node& reader, std::size_t input, const std::strin
   if (!copy && n->uses().size() == 1) return *n;
   Node& fresh = g.add_node(unique_name(g, copy_name), "Const");
   fresh.device = n->device;
-  fresh.set_attr("dtype").set_type(n->attr("dtype") ? n->attr("dtype")->type() : tensorflow::DT_FLOAT);
+  fresh.set_attr("dtype").set_type(n->attr("dtype") ? n->attr("dtype")->type() : tfprod::tf::DT_FLOAT);
   g.set_input(reader, input, {&fresh, 0});
   return fresh;
 }

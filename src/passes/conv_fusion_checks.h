@@ -9,7 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "tensorflow/core/framework/attr_value.pb.h"
+#include "tfprod/tf/framework/attr_value.pb.h"
 #include "tfprod/dtype.h"
 #include "tfprod/graph.h"
 #include "tfprod/pattern.h"
@@ -28,7 +28,7 @@ inline bool plain_nhwc_conv(const Node& conv) {
   return p && (p->s() == "SAME" || p->s() == "VALID");
 }
 
-inline DataType type_attr(const Node& n) { return n.attr("T") ? n.attr("T")->type() : tensorflow::DT_FLOAT; }
+inline DataType type_attr(const Node& n) { return n.attr("T") ? n.attr("T")->type() : tfprod::tf::DT_FLOAT; }
 
 // Conv2D(input, filter), the Conv2D kept (it becomes the fused node).
 inline OpPattern plain_conv_reading(OpPattern input) {
@@ -69,10 +69,10 @@ inline bool fuse_convs(Graph& graph, const OpPattern& pattern, const std::unorde
 
 // The attrs of FusedResizeAndPadConv2D made from `conv` and `resize` (and
 // the MirrorPad `pad`, whose mode it takes, when there is one).
-inline std::vector<std::pair<std::string, tensorflow::AttrValue>> resize_conv_attrs(const Node& conv,
+inline std::vector<std::pair<std::string, tfprod::tf::AttrValue>> resize_conv_attrs(const Node& conv,
                                                                                     const Node& resize,
                                                                                     const Node* pad) {
-  tensorflow::AttrValue t, align, mode, strides;
+  tfprod::tf::AttrValue t, align, mode, strides;
   t.set_type(type_attr(conv));
   align.set_b(resize.attr("align_corners") && resize.attr("align_corners")->b());
   mode.set_s("REFLECT");
@@ -85,7 +85,7 @@ inline std::vector<std::pair<std::string, tensorflow::AttrValue>> resize_conv_at
 // inputs of the nodes it absorbs; its attrs are replaced by `attrs`.
 inline void become_fused(Graph& graph, Node& conv, const std::string& op, std::vector<Endpoint> inputs,
                          const std::vector<Node*>& absorbed,
-                         const std::vector<std::pair<std::string, tensorflow::AttrValue>>& attrs) {
+                         const std::vector<std::pair<std::string, tfprod::tf::AttrValue>>& attrs) {
   conv.op = op;
   graph.set_inputs(conv, std::move(inputs));
   for (const Node* a : absorbed)

@@ -81,8 +81,8 @@ bool run(Graph& graph, const PassOptions& options, PassContext& context) {
                        : e.index == 0 ? e.node->name() + "/placeholder"
                                       : e.node->name() + "_" + std::to_string(e.index);
     Node& ph = graph.add_node(name, "Placeholder");
-    ph.set_attr("dtype").set_type(options.has("type") ? options.get_dtype("type", tensorflow::DT_FLOAT)
-                                                      : type.value_or(tensorflow::DT_FLOAT));
+    ph.set_attr("dtype").set_type(options.has("type") ? options.get_dtype("type", tfprod::tf::DT_FLOAT)
+                                                      : type.value_or(tfprod::tf::DT_FLOAT));
     if (shape || decl_shape) shape_to_proto(shape ? *shape : *decl_shape, ph.set_attr("shape").mutable_shape());
     replace_all_uses(graph, e, {&ph, 0});
     pipeline.insert(e.node);

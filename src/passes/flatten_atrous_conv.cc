@@ -35,7 +35,7 @@ namespace {
 std::optional<std::vector<int64_t>> const_ints(const Node* n) {
   if (n->op != "Const" || !n->attr("value") || !n->attr("value")->has_tensor()) return std::nullopt;
   Tensor t = tensor_from_proto(n->attr("value")->tensor(), n->name());
-  if (t.dtype != tensorflow::DT_INT32 && t.dtype != tensorflow::DT_INT64) return std::nullopt;
+  if (t.dtype != tfprod::tf::DT_INT32 && t.dtype != tfprod::tf::DT_INT64) return std::nullopt;
   std::vector<int64_t> v;
   for (int64_t i = 0; i < t.num_elements(); ++i) v.push_back(eval::element_as_int(t, i));
   return v;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "tensorflow/core/framework/attr_value.pb.h"
+#include "tfprod/tf/framework/attr_value.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/graph.h"
 #include "tfprod/tensor.h"
@@ -19,7 +19,7 @@ inline std::optional<Tensor> large_float_const(const Node& n, int64_t minimum) {
   const auto* dtype = n.attr("dtype");
   const auto* value = n.attr("value");
   if (!dtype || !value || !value->has_tensor()) fail("Const '{}' has no dtype or value", n.name());
-  if (dtype->type() != tensorflow::DT_FLOAT) return std::nullopt;
+  if (dtype->type() != tfprod::tf::DT_FLOAT) return std::nullopt;
   Tensor w = tensor_from_proto(value->tensor(), n.name());
   if (w.num_elements() < minimum) return std::nullopt;
   return w;

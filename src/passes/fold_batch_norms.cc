@@ -47,7 +47,7 @@ std::optional<std::vector<double>> per_channel(const Node* conv, const Tensor& c
   return std::vector<double>(v.begin(), v.end());
 }
 
-DataType dtype_of(const Node& n) { return n.attr("dtype") ? n.attr("dtype")->type() : tensorflow::DT_FLOAT; }
+DataType dtype_of(const Node& n) { return n.attr("dtype") ? n.attr("dtype")->type() : tfprod::tf::DT_FLOAT; }
 
 // Folds one Mul when it matches; true when the graph changed.
 bool fold(Graph& g, Node* mul, const std::unordered_set<std::string>& keep) {

@@ -18,7 +18,7 @@
 #include <unordered_set>
 
 #include "eval/kernel.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/eval.h"
 #include "tfprod/rewrite.h"

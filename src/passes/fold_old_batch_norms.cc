@@ -98,7 +98,7 @@ void fold(Graph& graph, const Match& m, const Tensor& w, const IoRefs& io, std::
   Node& weights = writable_const(graph, *conv, 1, m.weights->name() + "_bn_folded", io.is_output(*m.weights));
   set_value(weights, w, wtype);
 
-  const DataType t = conv->attr("T") ? conv->attr("T")->type() : tensorflow::DT_FLOAT;
+  const DataType t = conv->attr("T") ? conv->attr("T")->type() : tfprod::tf::DT_FLOAT;
   Node& offset = graph.add_node(unique_name(graph, conv->name() + "_bn_offset"), "Const");
   offset.device = conv->device;
   offset.set_attr("dtype").set_type(t);

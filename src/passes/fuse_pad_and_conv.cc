@@ -24,13 +24,13 @@ bool run(Graph& graph, const PassOptions&, PassContext& context) {
                     [](Graph& g, const PatternMatch& m) {
                       Node* conv = m.at("conv");
                       Node* pad = m.at("pad");
-                      tensorflow::AttrValue t, mode, strides;
-                      t.set_type(tensorflow::DT_FLOAT);
+                      tfprod::tf::AttrValue t, mode, strides;
+                      t.set_type(tfprod::tf::DT_FLOAT);
                       if (const auto* a = conv->attr("T")) t = *a;
                       mode.set_s("REFLECT");
                       if (const auto* a = pad->attr("mode")) mode = *a;
                       if (const auto* a = conv->attr("strides")) strides = *a;
-                      const tensorflow::AttrValue padding = *conv->attr("padding");
+                      const tfprod::tf::AttrValue padding = *conv->attr("padding");
                       become_fused(g, *conv, "FusedPadConv2D", {pad->inputs[0], pad->inputs[1], conv->inputs[1]},
                                    {pad}, {{"T", t}, {"mode", mode}, {"strides", strides}, {"padding", padding}});
                       return true;

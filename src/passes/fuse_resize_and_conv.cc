@@ -29,7 +29,7 @@ bool run(Graph& graph, const PassOptions&, PassContext& context) {
     auto attrs = resize_conv_attrs(*conv, *resize, nullptr);
 
     Tensor z;
-    z.dtype = tensorflow::DT_INT32;
+    z.dtype = tfprod::tf::DT_INT32;
     z.shape = {4, 2};
     z.data.assign(8 * sizeof(int32_t), '\0');
     Node& zeros = add_const(g, unique_name(g, conv->name() + "_dummy_paddings"), std::move(z));

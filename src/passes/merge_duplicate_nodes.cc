@@ -45,7 +45,7 @@ std::string key_of(const Node& n, const std::unordered_map<Node*, Node*>& replac
   std::set<std::string> controls;
   for (Node* c : n.control_inputs) controls.insert(canonical(replaced, c)->name());
   for (const auto& c : controls) key += '^' + c + '\0';
-  std::vector<const tensorflow::AttrEntry*> attrs;
+  std::vector<const tfprod::tf::AttrEntry*> attrs;
   for (const auto& a : n.attrs()) attrs.push_back(&a);
   std::sort(attrs.begin(), attrs.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
   for (const auto* a : attrs) key += a->key() + '=' + a->value().SerializeAsString() + '\0';

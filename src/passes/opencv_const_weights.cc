@@ -11,7 +11,7 @@
 // inputs or outputs. Values are unchanged.
 #include "tfprod/tensor_values.h"
 #include "passes/passes.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 
 namespace tfprod::passes {
 

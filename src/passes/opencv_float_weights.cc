@@ -16,30 +16,30 @@
 
 #include "tfprod/tensor_values.h"
 #include "passes/passes.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 
 namespace tfprod::passes {
 
 namespace {
 
-bool reduced(tensorflow::DataType t) { return t == tensorflow::DT_HALF || t == tensorflow::DT_BFLOAT16; }
+bool reduced(tfprod::tf::DataType t) { return t == tfprod::tf::DT_HALF || t == tfprod::tf::DT_BFLOAT16; }
 
-bool holds_reduced_type(const tensorflow::AttrValue& v) {
+bool holds_reduced_type(const tfprod::tf::AttrValue& v) {
   if (v.has_type()) return reduced(v.type());
   if (v.has_list())
     for (int t : v.list().type())
-      if (reduced(static_cast<tensorflow::DataType>(t))) return true;
+      if (reduced(static_cast<tfprod::tf::DataType>(t))) return true;
   return false;
 }
 
 // Widens half/bfloat16 types in a type or list(type) attr; true when it did.
-bool widen_attr(tensorflow::AttrValue& v) {
+bool widen_attr(tfprod::tf::AttrValue& v) {
   bool changed = false;
   if (v.has_type()) {
-    if (reduced(v.type())) v.set_type(tensorflow::DT_FLOAT), changed = true;
+    if (reduced(v.type())) v.set_type(tfprod::tf::DT_FLOAT), changed = true;
   } else if (v.has_list()) {
     for (int i = 0; i < v.list().type_size(); ++i)
-      if (reduced(v.list().type(i))) v.mutable_list()->set_type(i, tensorflow::DT_FLOAT), changed = true;
+      if (reduced(v.list().type(i))) v.mutable_list()->set_type(i, tfprod::tf::DT_FLOAT), changed = true;
   }
   return changed;
 }
@@ -70,7 +70,7 @@ bool run(Graph& graph, const PassOptions&, PassContext& context) {
     changed = true;
     if (io.is_output(*cast)) {
       cast->op = "Identity";
-      tensorflow::DataType t = cast->attr("SrcT")->type();
+      tfprod::tf::DataType t = cast->attr("SrcT")->type();
       cast->attrs().Clear();
       cast->set_attr("T").set_type(t);
       continue;

@@ -50,7 +50,7 @@ const std::map<std::string, std::string>& hints() {
   return h;
 }
 
-bool reduced_or_unknown(const tensorflow::AttrValue& v) {
+bool reduced_or_unknown(const tfprod::tf::AttrValue& v) {
   auto bad = [](int t) { return !((t >= 0 && t <= 19) || (t >= 101 && t <= 119)); };
   if (v.has_type()) return bad(v.type());
   if (v.has_list())

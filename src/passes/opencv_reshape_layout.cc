@@ -19,7 +19,7 @@
 
 #include "tfprod/tensor_values.h"
 #include "passes/passes.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/eval.h"
 
 namespace tfprod::passes {

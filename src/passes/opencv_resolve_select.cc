@@ -12,7 +12,7 @@
 // inputs or outputs. Values are unchanged.
 #include "tfprod/tensor_values.h"
 #include "passes/passes.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 
 namespace tfprod::passes {
 
@@ -22,7 +22,7 @@ namespace {
 int constant_condition(const Node* c) {
   if (c->op != "Const" || !c->attr("value")) return -1;
   Tensor t = tensor_from_proto(c->attr("value")->tensor(), c->name());
-  if (t.dtype != tensorflow::DT_BOOL || t.data.empty()) return -1;
+  if (t.dtype != tfprod::tf::DT_BOOL || t.data.empty()) return -1;
   bool first = t.data[0] != 0;
   for (char b : t.data)
     if ((b != 0) != first) return -1;

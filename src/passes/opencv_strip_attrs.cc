@@ -16,7 +16,7 @@
 #include <utility>
 
 #include "passes/passes.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 
 namespace tfprod::passes {
 
@@ -25,7 +25,7 @@ namespace {
 // In OpenCV 4.6's types.proto: DT_INVALID..DT_HALF and their _REF forms.
 bool known_to_opencv(int t) { return (t >= 0 && t <= 19) || (t >= 101 && t <= 119); }
 
-bool unknown_type_inside(const tensorflow::AttrValue& v) {
+bool unknown_type_inside(const tfprod::tf::AttrValue& v) {
   if (v.has_type()) return !known_to_opencv(v.type());
   if (v.has_tensor()) return !known_to_opencv(v.tensor().dtype());
   if (v.has_list()) {
@@ -42,7 +42,7 @@ bool run(Graph& graph, const PassOptions&, PassContext&) {
   for (const auto& f : graph.rest().library().function()) functions.insert(f.signature().name());
   bool calls = false, changed = false;
   for (Node* n : graph.nodes()) {
-    auto doomed = [](const tensorflow::AttrEntry& a) { return a.key().starts_with("_") || unknown_type_inside(a.value()); };
+    auto doomed = [](const tfprod::tf::AttrEntry& a) { return a.key().starts_with("_") || unknown_type_inside(a.value()); };
     // Written only when something goes: writing gives a node its own copy of
     // attributes it shares with the pipeline's snapshot.
     const auto& shared = std::as_const(*n).attrs();

@@ -5,7 +5,7 @@
 //
 //   Const(false) -> PlaceholderWithDefault "keras_learning_phase"  =>  Const "keras_learning_phase" (false)
 #include "passes/passes.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 
 namespace tfprod::passes {
@@ -36,20 +36,20 @@ bool run(Graph& graph, const PassOptions& options, PassContext& context) {
     auto it = wanted.find(n->name());
     if (it == wanted.end() || (n->op != "PlaceholderWithDefault" && n->op != "Placeholder")) continue;
     const auto* dtype = n->attr("dtype");
-    if (!dtype || dtype->type() != tensorflow::DT_BOOL) continue;
-    tensorflow::TensorProto value;
+    if (!dtype || dtype->type() != tfprod::tf::DT_BOOL) continue;
+    tfprod::tf::TensorProto value;
     if (n->op == "PlaceholderWithDefault" && !n->inputs.empty() && n->inputs[0].node->op == "Const" &&
         n->inputs[0].node->attr("value")) {
       value = n->inputs[0].node->attr("value")->tensor();
     } else {
-      value.set_dtype(tensorflow::DT_BOOL);
+      value.set_dtype(tfprod::tf::DT_BOOL);
       value.mutable_tensor_shape();
       value.add_bool_val(it->second);
     }
     n->op = "Const";
     graph.clear_inputs(*n);
     n->attrs().Clear();
-    n->set_attr("dtype").set_type(tensorflow::DT_BOOL);
+    n->set_attr("dtype").set_type(tfprod::tf::DT_BOOL);
     *n->set_attr("value").mutable_tensor() = value;
     context.warnings.push_back("placeholders_to_const: " + n->name() + " is now a constant");
     changed = true;

@@ -21,7 +21,7 @@
 #include "tfprod/tensor_values.h"
 #include "passes/float_weights.h"
 #include "passes/passes.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 
 namespace tfprod::passes {
@@ -38,8 +38,8 @@ uint8_t float_to_quint8(float v, float min, float max) {
 Node& scalar_const(Graph& graph, const std::string& name, const Node& like, float v) {
   Node& n = graph.add_node(name, "Const");
   n.device = like.device;
-  n.set_attr("dtype").set_type(tensorflow::DT_FLOAT);
-  Tensor t = eval::make_tensor(tensorflow::DT_FLOAT, {});
+  n.set_attr("dtype").set_type(tfprod::tf::DT_FLOAT);
+  Tensor t = eval::make_tensor(tfprod::tf::DT_FLOAT, {});
   eval::values<float>(t)[0] = v;
   tensor_to_proto(std::move(t), n.set_attr("value").mutable_tensor());
   return n;
@@ -60,21 +60,21 @@ bool run(Graph& graph, const PassOptions& options, PassContext&) {
       else if (min > 0) max = 2.0f * min;
       else max = min / 2.0f;
     }
-    Tensor q = eval::make_tensor(tensorflow::DT_QUINT8, w.shape);
+    Tensor q = eval::make_tensor(tfprod::tf::DT_QUINT8, w.shape);
     auto src = eval::values<float>(w);
     auto dst = eval::values<uint8_t>(q);
     for (std::size_t i = 0; i < src.size(); ++i) dst[i] = float_to_quint8(src[i], min, max);
 
     Node& qc = graph.add_node(n->name() + "_quantized_const", "Const");
     qc.device = n->device;
-    qc.set_attr("dtype").set_type(tensorflow::DT_QUINT8);
+    qc.set_attr("dtype").set_type(tfprod::tf::DT_QUINT8);
     tensor_to_proto(std::move(q), qc.set_attr("value").mutable_tensor());
     Node& lo = scalar_const(graph, n->name() + "_quantized_min", *n, min);
     Node& hi = scalar_const(graph, n->name() + "_quantized_max", *n, max);
 
     n->op = "Dequantize";
     n->attrs().Clear();
-    n->set_attr("T").set_type(tensorflow::DT_QUINT8);
+    n->set_attr("T").set_type(tfprod::tf::DT_QUINT8);
     n->set_attr("mode").set_s("MIN_FIRST");
     graph.set_inputs(*n, {{&qc, 0}, {&lo, 0}, {&hi, 0}});
     changed = true;

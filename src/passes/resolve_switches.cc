@@ -47,19 +47,19 @@ Tensor scalar(DataType dtype, const std::string& text, const std::string& name) 
   const double v = truth ? 1 : (text == "false" || text == "False") ? 0 : std::stod(text);
   auto put = [&](auto value) { t.data.assign(reinterpret_cast<const char*>(&value), sizeof(value)); };
   switch (dtype) {
-    case tensorflow::DT_BOOL:
+    case tfprod::tf::DT_BOOL:
       put(static_cast<bool>(v != 0));
       break;
-    case tensorflow::DT_FLOAT:
+    case tfprod::tf::DT_FLOAT:
       put(static_cast<float>(v));
       break;
-    case tensorflow::DT_DOUBLE:
+    case tfprod::tf::DT_DOUBLE:
       put(v);
       break;
-    case tensorflow::DT_INT32:
+    case tfprod::tf::DT_INT32:
       put(static_cast<int32_t>(v));
       break;
-    case tensorflow::DT_INT64:
+    case tfprod::tf::DT_INT64:
       put(static_cast<int64_t>(v));
       break;
     default:
@@ -76,8 +76,8 @@ std::vector<std::pair<std::string, Tensor>> flag_feeds(const Graph& graph, const
   std::map<std::string, Tensor> feeds;
   for (const Node* n : graph.nodes())
     if (n->op == "Placeholder" && training_flag_name(n->name()) && n->attr("dtype") &&
-        n->attr("dtype")->type() == tensorflow::DT_BOOL)
-      feeds[n->name()] = scalar(tensorflow::DT_BOOL, "false", n->name());
+        n->attr("dtype")->type() == tfprod::tf::DT_BOOL)
+      feeds[n->name()] = scalar(tfprod::tf::DT_BOOL, "false", n->name());
   for (const auto& s : options.get_all("set")) {
     auto colon = s.rfind(':');
     if (colon == std::string::npos) fail("set={}: expected NAME:VALUE", s);
@@ -87,7 +87,7 @@ std::vector<std::pair<std::string, Tensor>> flag_feeds(const Graph& graph, const
       missing.push_back(fmt::format("set={}: no node named '{}'", s, name));
       continue;
     }
-    DataType dtype = n->attr("dtype") ? n->attr("dtype")->type() : tensorflow::DT_BOOL;
+    DataType dtype = n->attr("dtype") ? n->attr("dtype")->type() : tfprod::tf::DT_BOOL;
     try {
       feeds[name] = scalar(dtype, s.substr(colon + 1), name);
     } catch (const std::logic_error&) {
@@ -122,7 +122,7 @@ std::optional<bool> predicate(const Graph& graph, const Endpoint& pred,
   try {
     Evaluator ev(graph, {.tune_allocator = false});
     auto out = ev.run(used, {pred.node->name() + ":" + std::to_string(pred.index)});
-    if (out.size() != 1 || out[0].dtype != tensorflow::DT_BOOL || out[0].data.size() != 1) return std::nullopt;
+    if (out.size() != 1 || out[0].dtype != tfprod::tf::DT_BOOL || out[0].data.size() != 1) return std::nullopt;
     return out[0].data[0] != 0;
   } catch (const Error&) {
     return std::nullopt;
@@ -187,7 +187,7 @@ Node* value_index_const(Graph& graph, const Node* merge, const Endpoint& live) {
   if (Node* c = graph.find(name)) return c;
   const auto& ins = merge->inputs;
   int32_t index = static_cast<int32_t>(std::find(ins.begin(), ins.end(), live) - ins.begin());
-  return &add_const(graph, name, Tensor{tensorflow::DT_INT32, {}, std::string(reinterpret_cast<const char*>(&index), 4), {}});
+  return &add_const(graph, name, Tensor{tfprod::tf::DT_INT32, {}, std::string(reinterpret_cast<const char*>(&index), 4), {}});
 }
 
 // Live nodes read through resolved Switches and merged Merges; control edges

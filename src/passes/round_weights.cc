@@ -18,7 +18,7 @@
 #include "tfprod/tensor_values.h"
 #include "passes/float_weights.h"
 #include "passes/passes.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 
 namespace tfprod::passes {

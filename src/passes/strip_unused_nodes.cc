@@ -58,7 +58,7 @@ bool run(Graph& graph, const PassOptions& options, PassContext& context) {
     Node* node = graph.find(ref.node);
     if (!node) fail("input '{}' is not in the graph", context.inputs[i]);
     InputSpec spec = per_name.count(ref.node) ? per_name[ref.node] : per_name[context.inputs[i]];
-    if (!spec.type && options.has("type")) spec.type = options.get_dtype("type", tensorflow::DT_FLOAT);
+    if (!spec.type && options.has("type")) spec.type = options.get_dtype("type", tfprod::tf::DT_FLOAT);
     if (!spec.shape && i < shapes_in_order.size()) spec.shape = shapes_in_order[i];
     if (!spec.shape && shapes_in_order.size() == 1) spec.shape = shapes_in_order[0];
 
@@ -69,7 +69,7 @@ bool run(Graph& graph, const PassOptions& options, PassContext& context) {
     }
     // Other ports of a node cut at port 0 are pruned below; one the outputs
     // still need is refused there.
-    DataType dtype = tensorflow::DT_FLOAT;
+    DataType dtype = tfprod::tf::DT_FLOAT;
     if (spec.type) {
       dtype = *spec.type;
     } else if (ph->op.rfind("Placeholder", 0) == 0 && ph->attr("dtype")) {

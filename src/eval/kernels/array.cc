@@ -10,7 +10,7 @@ namespace tfprod::eval {
 namespace {
 
 std::vector<int64_t> index_values(const KernelContext& ctx, const Tensor& t, const char* what) {
-  if (t.dtype != tensorflow::DT_INT32 && t.dtype != tensorflow::DT_INT64)
+  if (t.dtype != tfprod::tf::DT_INT32 && t.dtype != tfprod::tf::DT_INT64)
     ctx.fail("{} must be int32 or int64, got {}", what, dtype_name(t.dtype));
   std::vector<int64_t> out(static_cast<std::size_t>(t.num_elements()));
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = element_as_int(t, static_cast<int64_t>(i));
@@ -72,7 +72,7 @@ void one_hot(KernelContext& ctx) {
   if (axis < -1 || axis > rank) ctx.fail("axis {} is out of range [-1, {}]", axis, rank);
   if (axis == -1) axis = rank;
   std::vector<int64_t> idx;
-  if (indices.dtype == tensorflow::DT_UINT8) {
+  if (indices.dtype == tfprod::tf::DT_UINT8) {
     for (uint8_t v : values<uint8_t>(indices)) idx.push_back(v);
   } else {
     idx = index_values(ctx, indices, "indices");
@@ -98,12 +98,12 @@ void where(KernelContext& ctx) {
   const int64_t n = x.num_elements();
   std::vector<int64_t> hits;
   for (int64_t i = 0; i < n; ++i) {
-    const bool nonzero = x.dtype == tensorflow::DT_BOOL ? values<uint8_t>(x)[static_cast<std::size_t>(i)] != 0
+    const bool nonzero = x.dtype == tfprod::tf::DT_BOOL ? values<uint8_t>(x)[static_cast<std::size_t>(i)] != 0
                                                         : element_as_double(x, i) != 0;
     if (nonzero) hits.push_back(i);
   }
   const auto rank = static_cast<int64_t>(x.shape.size());
-  Tensor out = make_tensor(tensorflow::DT_INT64, {static_cast<int64_t>(hits.size()), rank});
+  Tensor out = make_tensor(tfprod::tf::DT_INT64, {static_cast<int64_t>(hits.size()), rank});
   auto dst = values<int64_t>(out);
   const Shape strides = strides_of(x.shape);
   for (std::size_t h = 0; h < hits.size(); ++h)

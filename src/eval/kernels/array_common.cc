@@ -34,7 +34,7 @@ T* elems(Tensor& t) {
 // Bytes16, or std::string.
 template <class F>
 void with_element_type(DataType dtype, F&& f) {
-  if (dtype == tensorflow::DT_STRING) return f(std::string());
+  if (dtype == tfprod::tf::DT_STRING) return f(std::string());
   switch (dtype_size(dtype)) {
     case 1: return f(uint8_t{});
     case 2: return f(uint16_t{});
@@ -87,13 +87,13 @@ void remap_typed(const Tensor& src_t, Tensor& out, const Shape& shape, const Off
 }  // namespace
 
 void check_movable(const KernelContext& ctx, const Tensor& t) {
-  if (t.dtype != tensorflow::DT_STRING && dtype_size(t.dtype) == 0)
+  if (t.dtype != tfprod::tf::DT_STRING && dtype_size(t.dtype) == 0)
     ctx.fail("cannot move elements of dtype {}", dtype_name(t.dtype));
 }
 
 void copy_elements(const Tensor& src, int64_t si, Tensor& dst, int64_t di, int64_t count) {
   if (count <= 0) return;
-  if (src.dtype == tensorflow::DT_STRING) {
+  if (src.dtype == tfprod::tf::DT_STRING) {
     std::copy_n(src.strings.begin() + si, count, dst.strings.begin() + di);
     return;
   }
@@ -116,7 +116,7 @@ int64_t scalar_arg(const KernelContext& ctx, std::size_t input, const char* what
   const Tensor& t = ctx.input(input);
   if (t.shape.size() > 1 || t.num_elements() != 1)
     ctx.fail("{} must be a scalar, got shape {}", what, shape_string(t.shape));
-  if (t.dtype != tensorflow::DT_INT32 && t.dtype != tensorflow::DT_INT64)
+  if (t.dtype != tfprod::tf::DT_INT32 && t.dtype != tfprod::tf::DT_INT64)
     ctx.fail("{} must be int32 or int64, got {}", what, dtype_name(t.dtype));
   return element_as_int(t, 0);
 }
@@ -124,16 +124,16 @@ int64_t scalar_arg(const KernelContext& ctx, std::size_t input, const char* what
 std::vector<int64_t> ints_arg(const KernelContext& ctx, std::size_t input, const char* what) {
   const Tensor& t = ctx.input(input);
   if (t.shape.size() > 1) ctx.fail("{} must be a vector, got shape {}", what, shape_string(t.shape));
-  if (t.dtype != tensorflow::DT_INT32 && t.dtype != tensorflow::DT_INT64)
+  if (t.dtype != tfprod::tf::DT_INT32 && t.dtype != tfprod::tf::DT_INT64)
     ctx.fail("{} must be int32 or int64, got {}", what, dtype_name(t.dtype));
   return as_ints(t);
 }
 
 Tensor int_tensor(const KernelContext& ctx, DataType dtype, Shape shape, const std::vector<int64_t>& v) {
   Tensor out = make_tensor(dtype, std::move(shape));
-  if (dtype == tensorflow::DT_INT64) {
+  if (dtype == tfprod::tf::DT_INT64) {
     std::copy(v.begin(), v.end(), values<int64_t>(out).begin());
-  } else if (dtype == tensorflow::DT_INT32) {
+  } else if (dtype == tfprod::tf::DT_INT32) {
     auto dst = values<int32_t>(out);
     for (std::size_t i = 0; i < v.size(); ++i) {
       if (v[i] < std::numeric_limits<int32_t>::min() || v[i] > std::numeric_limits<int32_t>::max())

@@ -49,7 +49,7 @@ void tile(KernelContext& ctx) {
 std::vector<std::pair<int64_t, int64_t>> paddings_arg(const KernelContext& ctx, const Tensor& x) {
   const Tensor& p = ctx.input(1);
   const auto rank = static_cast<int64_t>(x.shape.size());
-  if (p.dtype != tensorflow::DT_INT32 && p.dtype != tensorflow::DT_INT64)
+  if (p.dtype != tfprod::tf::DT_INT32 && p.dtype != tfprod::tf::DT_INT64)
     ctx.fail("paddings must be int32 or int64, got {}", dtype_name(p.dtype));
   if (p.shape != Shape{rank, 2})
     ctx.fail("paddings must have shape [{}, 2] for an input of shape {}, got {}", rank, shape_string(x.shape),
@@ -144,7 +144,7 @@ void reverse_v1(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   check_movable(ctx, x);
   const Tensor& dims = ctx.input(1);
-  if (dims.dtype != tensorflow::DT_BOOL || dims.shape != Shape{static_cast<int64_t>(x.shape.size())})
+  if (dims.dtype != tfprod::tf::DT_BOOL || dims.shape != Shape{static_cast<int64_t>(x.shape.size())})
     ctx.fail("dims must be a bool vector of {} entries, got {} {}", x.shape.size(), dtype_name(dims.dtype),
              shape_string(dims.shape));
   std::vector<bool> flip;

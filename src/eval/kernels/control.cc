@@ -6,7 +6,7 @@
 
 #include "eval/kernel.h"
 #include "eval/tensor_util.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 
 namespace tfprod::eval {
 
@@ -41,7 +41,7 @@ void identity_n(KernelContext& ctx) {
 void check_numerics(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   Tensor f = to_float32(x);
-  if (f.dtype == tensorflow::DT_FLOAT) {
+  if (f.dtype == tfprod::tf::DT_FLOAT) {
     for (float v : values<float>(f))
       if (!std::isfinite(v)) ctx.fail("{}: tensor holds NaN or Inf", ctx.attr_string("message", ""));
   }
@@ -52,7 +52,7 @@ void no_op(KernelContext&) {}
 
 bool predicate(KernelContext& ctx, std::size_t i) {
   const Tensor& p = ctx.input(i);
-  if (p.dtype != tensorflow::DT_BOOL || p.num_elements() != 1)
+  if (p.dtype != tfprod::tf::DT_BOOL || p.num_elements() != 1)
     ctx.fail("predicate must be a scalar bool, got {} {}", dtype_name(p.dtype), shape_string(p.shape));
   return values<uint8_t>(p)[0] != 0;
 }
@@ -69,7 +69,7 @@ void merge(KernelContext& ctx) {
   for (std::size_t i = 0; i < ctx.num_inputs(); ++i) {
     if (ctx.input_dead(i)) continue;
     ctx.set_output(0, ctx.input(i));
-    Tensor index = make_tensor(tensorflow::DT_INT32, {});
+    Tensor index = make_tensor(tfprod::tf::DT_INT32, {});
     values<int32_t>(index)[0] = static_cast<int32_t>(i);
     ctx.set_output(1, std::move(index));
     return;
@@ -92,23 +92,23 @@ void dequantize(KernelContext& ctx) {
   if (ctx.attr_int("axis", -1) != -1) ctx.unsupported_attr("axis", std::to_string(ctx.attr_int("axis", -1)));
   double lowest, highest;
   switch (q.dtype) {
-    case tensorflow::DT_QINT8: lowest = -128; highest = 127; break;
-    case tensorflow::DT_QUINT8: lowest = 0; highest = 255; break;
-    case tensorflow::DT_QINT16: lowest = -32768; highest = 32767; break;
-    case tensorflow::DT_QUINT16: lowest = 0; highest = 65535; break;
-    case tensorflow::DT_QINT32: lowest = -2147483648.0; highest = 2147483647.0; break;
+    case tfprod::tf::DT_QINT8: lowest = -128; highest = 127; break;
+    case tfprod::tf::DT_QUINT8: lowest = 0; highest = 255; break;
+    case tfprod::tf::DT_QINT16: lowest = -32768; highest = 32767; break;
+    case tfprod::tf::DT_QUINT16: lowest = 0; highest = 65535; break;
+    case tfprod::tf::DT_QINT32: lowest = -2147483648.0; highest = 2147483647.0; break;
     default: ctx.fail("cannot dequantize {}", dtype_name(q.dtype));
   }
   const double min = element_as_double(ctx.input(1), 0);
   const double max = element_as_double(ctx.input(2), 0);
-  Tensor out = make_tensor(tensorflow::DT_FLOAT, q.shape);
+  Tensor out = make_tensor(tfprod::tf::DT_FLOAT, q.shape);
   auto dst = values<float>(out);
   auto raw = [&](std::size_t i) -> double {
     switch (q.dtype) {
-      case tensorflow::DT_QINT8: return values<int8_t>(q)[i];
-      case tensorflow::DT_QUINT8: return values<uint8_t>(q)[i];
-      case tensorflow::DT_QINT16: return values<int16_t>(q)[i];
-      case tensorflow::DT_QUINT16: return values<uint16_t>(q)[i];
+      case tfprod::tf::DT_QINT8: return values<int8_t>(q)[i];
+      case tfprod::tf::DT_QUINT8: return values<uint8_t>(q)[i];
+      case tfprod::tf::DT_QINT16: return values<int16_t>(q)[i];
+      case tfprod::tf::DT_QUINT16: return values<uint16_t>(q)[i];
       default: return values<int32_t>(q)[i];
     }
   };
@@ -134,20 +134,20 @@ void dequantize(KernelContext& ctx) {
   } else {
     ctx.unsupported_attr("mode", mode);
   }
-  const DataType to = ctx.attr_type("dtype", tensorflow::DT_FLOAT);
-  ctx.set_output(0, to == tensorflow::DT_FLOAT ? std::move(out) : cast(out, to));
+  const DataType to = ctx.attr_type("dtype", tfprod::tf::DT_FLOAT);
+  ctx.set_output(0, to == tfprod::tf::DT_FLOAT ? std::move(out) : cast(out, to));
 }
 
 // Uniform in [0, 1), seeded by the evaluator (not TF's Philox stream).
 void random_uniform(KernelContext& ctx) {
   Shape shape;
   for (int64_t d : as_ints(ctx.input(0))) shape.push_back(d);
-  const DataType dtype = ctx.attr_type("dtype", tensorflow::DT_FLOAT);
-  Tensor out = make_tensor(tensorflow::DT_FLOAT, shape);
+  const DataType dtype = ctx.attr_type("dtype", tfprod::tf::DT_FLOAT);
+  Tensor out = make_tensor(tfprod::tf::DT_FLOAT, shape);
   std::uniform_real_distribution<float> dist(0.0f, 1.0f);
   auto& rng = ctx.rng();
   for (float& v : values<float>(out)) v = dist(rng);
-  ctx.set_output(0, dtype == tensorflow::DT_FLOAT ? std::move(out) : cast(out, dtype));
+  ctx.set_output(0, dtype == tfprod::tf::DT_FLOAT ? std::move(out) : cast(out, dtype));
 }
 
 }  // namespace

@@ -220,7 +220,7 @@ void binary(KernelContext& ctx) {
     // Equal / NotEqual with incompatible_shape_error = false: a scalar answer.
     if constexpr (Op::kString && Op::kCompare) {
       if (!ctx.attr_bool("incompatible_shape_error", true)) {
-        Tensor out = make_tensor(tensorflow::DT_BOOL, {});
+        Tensor out = make_tensor(tfprod::tf::DT_BOOL, {});
         values<uint8_t>(out)[0] = Op{}(0, 1);
         ctx.set_output(0, std::move(out));
         return;
@@ -229,9 +229,9 @@ void binary(KernelContext& ctx) {
     ctx.fail("{}", *error);
   }
   const DataType dtype = x.dtype;
-  const DataType out_dtype = Op::kCompare ? tensorflow::DT_BOOL : dtype;
+  const DataType out_dtype = Op::kCompare ? tfprod::tf::DT_BOOL : dtype;
   Tensor out;
-  if (dtype == tensorflow::DT_STRING) {
+  if (dtype == tfprod::tf::DT_STRING) {
     if constexpr (Op::kString) {
       out = make_tensor(out_dtype, bc.out_shape);
       if constexpr (Op::kCompare)
@@ -243,9 +243,9 @@ void binary(KernelContext& ctx) {
     }
     ctx.fail("dtype {} is not supported", dtype_name(dtype));
   }
-  if (dtype == tensorflow::DT_BOOL) {
+  if (dtype == tfprod::tf::DT_BOOL) {
     if constexpr (Op::kBool) {
-      out = make_tensor(tensorflow::DT_BOOL, bc.out_shape);
+      out = make_tensor(tfprod::tf::DT_BOOL, bc.out_shape);
       binary_apply(bc, values<uint8_t>(x).data(), values<uint8_t>(y).data(), values<uint8_t>(out).data(), Op{});
       ctx.set_output(0, std::move(out));
       return;
@@ -273,7 +273,7 @@ void binary(KernelContext& ctx) {
         for (T e : b)
           if (const char* error = Op::check_rhs(e)) ctx.fail("{}", error);
       if constexpr (Op::kCompare) {
-        out = make_tensor(tensorflow::DT_BOOL, bc.out_shape);
+        out = make_tensor(tfprod::tf::DT_BOOL, bc.out_shape);
         binary_apply(bc, a.data(), b.data(), values<uint8_t>(out).data(), Op{});
       } else {
         out = make_tensor(px->dtype, bc.out_shape);

@@ -34,7 +34,7 @@ bool dispatch_size(std::size_t size, F&& f) {
 
 // out = cond ? t : e, with cond read as `cond_shape` and all three broadcast.
 void select_broadcast(KernelContext& ctx, const Tensor& cond, const Shape& cond_shape, const Tensor& t, const Tensor& e) {
-  if (cond.dtype != tensorflow::DT_BOOL) ctx.fail("condition must be DT_BOOL, got {}", dtype_name(cond.dtype));
+  if (cond.dtype != tfprod::tf::DT_BOOL) ctx.fail("condition must be DT_BOOL, got {}", dtype_name(cond.dtype));
   if (t.dtype != e.dtype) ctx.fail("operands have different dtypes {} and {}", dtype_name(t.dtype), dtype_name(e.dtype));
   Broadcast bc;
   if (auto error = plan_broadcast({cond_shape, t.shape, e.shape}, &bc)) ctx.fail("{}", *error);
@@ -46,7 +46,7 @@ void select_broadcast(KernelContext& ctx, const Tensor& cond, const Shape& cond_
       for (int64_t i = 0; i < n; ++i) op[o + i] = c[off[0] + i * sc] ? tp[off[1] + i * st] : ep[off[2] + i * se];
     });
   };
-  if (t.dtype == tensorflow::DT_STRING) {
+  if (t.dtype == tfprod::tf::DT_STRING) {
     run(t.strings.data(), e.strings.data(), out.strings.data());
   } else if (!dispatch_size(dtype_size(t.dtype), [&](auto v) {
                using E = decltype(v);
@@ -91,7 +91,7 @@ void add_n(KernelContext& ctx) {
   }
   const DataType dtype = first.dtype;
   if (is_reduced_float(dtype)) {
-    const bool half = dtype == tensorflow::DT_HALF;
+    const bool half = dtype == tfprod::tf::DT_HALF;
     auto round = [&](float v) { return half ? half_to_float(float_to_half(v)) : bfloat16_to_float(float_to_bfloat16(v)); };
     Tensor acc = to_float32(first);
     auto dst = values<float>(acc);

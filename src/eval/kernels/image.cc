@@ -68,8 +68,8 @@ std::vector<Lerp> bilinear_axis(int64_t in, int64_t out, bool align, bool half) 
 
 void resize_bilinear(KernelContext& ctx) {
   const ResizeArgs a = resize_args(ctx);
-  const Tensor x = cast(ctx.input(0), tensorflow::DT_FLOAT);
-  Tensor y = make_tensor(tensorflow::DT_FLOAT, {a.n, a.oh, a.ow, a.c});
+  const Tensor x = cast(ctx.input(0), tfprod::tf::DT_FLOAT);
+  Tensor y = make_tensor(tfprod::tf::DT_FLOAT, {a.n, a.oh, a.ow, a.c});
   const auto ys = bilinear_axis(a.h, a.oh, a.align, a.half), xs = bilinear_axis(a.w, a.ow, a.align, a.half);
   const float* in = values<float>(x).data();
   float* out = values<float>(y).data();

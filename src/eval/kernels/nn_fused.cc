@@ -33,8 +33,8 @@ Tensor call(const KernelContext& outer, const Node& node, std::vector<const Tens
 
 void fused(KernelContext& ctx, bool with_resize) {
   const DataType t = ctx.input(0).dtype;
-  const DataType work = t == tensorflow::DT_DOUBLE ? tensorflow::DT_DOUBLE : tensorflow::DT_FLOAT;
-  if (work == tensorflow::DT_FLOAT && t != tensorflow::DT_FLOAT && !is_reduced_float(t))
+  const DataType work = t == tfprod::tf::DT_DOUBLE ? tfprod::tf::DT_DOUBLE : tfprod::tf::DT_FLOAT;
+  if (work == tfprod::tf::DT_FLOAT && t != tfprod::tf::DT_FLOAT && !is_reduced_float(t))
     ctx.fail("dtype {} is not supported", dtype_name(t));
   const std::size_t pad_i = with_resize ? 2 : 1, filter_i = pad_i + 1;
   Graph g;

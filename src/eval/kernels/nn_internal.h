@@ -30,9 +30,9 @@ namespace nn {
 // as float); fails for others.
 template <class F>
 void dispatch_float(const KernelContext& ctx, DataType dtype, F&& f) {
-  if (dtype == tensorflow::DT_DOUBLE)
+  if (dtype == tfprod::tf::DT_DOUBLE)
     f(double{});
-  else if (dtype == tensorflow::DT_FLOAT || is_reduced_float(dtype))
+  else if (dtype == tfprod::tf::DT_FLOAT || is_reduced_float(dtype))
     f(float{});
   else
     ctx.fail("dtype {} is not supported", dtype_name(dtype));

@@ -22,10 +22,10 @@ using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
 template <class F>
 void dispatch_gemm(const KernelContext& ctx, DataType dtype, F&& f) {
   switch (dtype) {
-    case tensorflow::DT_FLOAT: case tensorflow::DT_HALF: case tensorflow::DT_BFLOAT16: f(float{}); break;
-    case tensorflow::DT_DOUBLE: f(double{}); break;
-    case tensorflow::DT_INT32: f(int32_t{}); break;
-    case tensorflow::DT_INT64: f(int64_t{}); break;
+    case tfprod::tf::DT_FLOAT: case tfprod::tf::DT_HALF: case tfprod::tf::DT_BFLOAT16: f(float{}); break;
+    case tfprod::tf::DT_DOUBLE: f(double{}); break;
+    case tfprod::tf::DT_INT32: f(int32_t{}); break;
+    case tfprod::tf::DT_INT64: f(int64_t{}); break;
     default: ctx.fail("dtype {} is not supported", dtype_name(dtype));
   }
 }

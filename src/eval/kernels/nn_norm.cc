@@ -30,15 +30,15 @@ std::vector<double> as_doubles(const Tensor& t) {
 std::vector<double> param(const KernelContext& ctx, std::size_t i) {
   const Tensor t = nn::widen(ctx.input(i));
   std::vector<double> out;
-  if (t.dtype == tensorflow::DT_FLOAT) out = as_doubles<float>(t);
-  else if (t.dtype == tensorflow::DT_DOUBLE) out = as_doubles<double>(t);
+  if (t.dtype == tfprod::tf::DT_FLOAT) out = as_doubles<float>(t);
+  else if (t.dtype == tfprod::tf::DT_DOUBLE) out = as_doubles<double>(t);
   else ctx.fail("input {} has unsupported dtype {}", i, dtype_name(t.dtype));
   return out;
 }
 
 Tensor param_tensor(const std::vector<double>& v, DataType dtype) {
-  Tensor t = make_tensor(dtype == tensorflow::DT_DOUBLE ? dtype : tensorflow::DT_FLOAT, {static_cast<int64_t>(v.size())});
-  if (dtype == tensorflow::DT_DOUBLE) std::copy(v.begin(), v.end(), values<double>(t).begin());
+  Tensor t = make_tensor(dtype == tfprod::tf::DT_DOUBLE ? dtype : tfprod::tf::DT_FLOAT, {static_cast<int64_t>(v.size())});
+  if (dtype == tfprod::tf::DT_DOUBLE) std::copy(v.begin(), v.end(), values<double>(t).begin());
   else std::transform(v.begin(), v.end(), values<float>(t).begin(), [](double d) { return static_cast<float>(d); });
   return nn::narrow(std::move(t), dtype);
 }

@@ -84,7 +84,7 @@ void pool_nd(KernelContext& ctx, std::size_t spatial, bool is_max, bool v2) {
   }
   out_shape.push_back(g.c);
   Tensor y = make_tensor(x.dtype, out_shape);
-  if (is_max && !(x.dtype == tensorflow::DT_FLOAT || x.dtype == tensorflow::DT_DOUBLE)) {
+  if (is_max && !(x.dtype == tfprod::tf::DT_FLOAT || x.dtype == tfprod::tf::DT_DOUBLE)) {
     const bool ok = dispatch_numeric(x.dtype, [&](auto v) {
       using T = decltype(v);
       pool<T>(g, true, values<T>(x).data(), values<T>(y).data());

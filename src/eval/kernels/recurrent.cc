@@ -44,7 +44,7 @@ void block_lstm(KernelContext& ctx) {
     ctx.fail("peephole weights must have {} elements", C);
 
   std::vector<Tensor> out;
-  for (int k = 0; k < 7; ++k) out.push_back(make_tensor(tensorflow::DT_FLOAT, {T, B, C}));
+  for (int k = 0; k < 7; ++k) out.push_back(make_tensor(tfprod::tf::DT_FLOAT, {T, B, C}));
   auto xv = values<float>(x), wv = values<float>(w), bv = values<float>(b);
   std::vector<float> cs_prev(values<float>(cs_prev0).begin(), values<float>(cs_prev0).end());
   std::vector<float> h_prev(values<float>(h_prev0).begin(), values<float>(h_prev0).end());

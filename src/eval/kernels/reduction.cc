@@ -153,7 +153,7 @@ void reduce(KernelContext& ctx) {
   const DataType dtype = x0.dtype;
   const Reduction r = plan_reduction(ctx, x0.shape);
   if constexpr (kBool) {
-    if (dtype != tensorflow::DT_BOOL) ctx.fail("expected DT_BOOL, got {}", dtype_name(dtype));
+    if (dtype != tfprod::tf::DT_BOOL) ctx.fail("expected DT_BOOL, got {}", dtype_name(dtype));
     Tensor out = make_tensor(dtype, r.out_shape);
     reduce_typed<R, uint8_t>(r, values<uint8_t>(x0).data(), values<uint8_t>(out).data());
     ctx.set_output(0, std::move(out));
@@ -192,17 +192,17 @@ void arg_reduce(KernelContext& ctx) {
     out_shape.push_back(x0.shape[d]);
     (d < axis ? outer : inner) *= x0.shape[d];
   }
-  const DataType out_type = ctx.attr_type("output_type", tensorflow::DT_INT64);
-  if (out_type != tensorflow::DT_INT64 && out_type != tensorflow::DT_INT32)
+  const DataType out_type = ctx.attr_type("output_type", tfprod::tf::DT_INT64);
+  if (out_type != tfprod::tf::DT_INT64 && out_type != tfprod::tf::DT_INT32)
     ctx.unsupported_attr("output_type", dtype_name(out_type));
   const bool reduced = is_reduced_float(x0.dtype);
   Tensor widened;
   if (reduced) widened = to_float32(x0);
-  if (x0.dtype == tensorflow::DT_BOOL) {  // compared as 0 / 1
+  if (x0.dtype == tfprod::tf::DT_BOOL) {  // compared as 0 / 1
     widened = x0;
-    widened.dtype = tensorflow::DT_UINT8;
+    widened.dtype = tfprod::tf::DT_UINT8;
   }
-  const Tensor& x = reduced || x0.dtype == tensorflow::DT_BOOL ? widened : x0;
+  const Tensor& x = reduced || x0.dtype == tfprod::tf::DT_BOOL ? widened : x0;
   std::vector<int64_t> index(static_cast<std::size_t>(outer * inner), 0);
   if (!dispatch_numeric(x.dtype, [&](auto v) {
         using T = decltype(v);
@@ -226,7 +226,7 @@ void arg_reduce(KernelContext& ctx) {
       }))
     ctx.fail("dtype {} is not supported", dtype_name(x0.dtype));
   Tensor out = make_tensor(out_type, out_shape);
-  if (out_type == tensorflow::DT_INT64) {
+  if (out_type == tfprod::tf::DT_INT64) {
     auto dst = values<int64_t>(out);
     for (std::size_t i = 0; i < index.size(); ++i) dst[i] = index[i];
   } else {

@@ -12,7 +12,7 @@ namespace tfprod::eval {
 
 namespace {
 
-DataType out_type(const KernelContext& ctx) { return ctx.attr_type("out_type", tensorflow::DT_INT32); }
+DataType out_type(const KernelContext& ctx) { return ctx.attr_type("out_type", tfprod::tf::DT_INT32); }
 
 void shape_op(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
@@ -29,7 +29,7 @@ void shape_n(KernelContext& ctx) {
 void size_op(KernelContext& ctx) { ctx.set_output(0, int_tensor(ctx, out_type(ctx), {}, {ctx.input(0).num_elements()})); }
 
 void rank_op(KernelContext& ctx) {
-  ctx.set_output(0, int_tensor(ctx, tensorflow::DT_INT32, {}, {static_cast<int64_t>(ctx.input(0).shape.size())}));
+  ctx.set_output(0, int_tensor(ctx, tfprod::tf::DT_INT32, {}, {static_cast<int64_t>(ctx.input(0).shape.size())}));
 }
 
 // A copy of x with a new shape of the same element count.
@@ -167,10 +167,10 @@ void range(KernelContext& ctx) {
     if (ctx.input(i).dtype != t)
       ctx.fail("start, limit and delta must share a dtype, got {} and {}", dtype_name(t), dtype_name(ctx.input(i).dtype));
   switch (t) {
-    case tensorflow::DT_FLOAT: return range_typed<float>(ctx);
-    case tensorflow::DT_DOUBLE: return range_typed<double>(ctx);
-    case tensorflow::DT_INT32: return range_typed<int32_t>(ctx);
-    case tensorflow::DT_INT64: return range_typed<int64_t>(ctx);
+    case tfprod::tf::DT_FLOAT: return range_typed<float>(ctx);
+    case tfprod::tf::DT_DOUBLE: return range_typed<double>(ctx);
+    case tfprod::tf::DT_INT32: return range_typed<int32_t>(ctx);
+    case tfprod::tf::DT_INT64: return range_typed<int64_t>(ctx);
     default: ctx.fail("Range of {} is not supported", dtype_name(t));
   }
 }
@@ -194,8 +194,8 @@ void lin_space_typed(KernelContext& ctx) {
 
 void lin_space(KernelContext& ctx) {
   switch (ctx.input(0).dtype) {
-    case tensorflow::DT_FLOAT: return lin_space_typed<float>(ctx);
-    case tensorflow::DT_DOUBLE: return lin_space_typed<double>(ctx);
+    case tfprod::tf::DT_FLOAT: return lin_space_typed<float>(ctx);
+    case tfprod::tf::DT_DOUBLE: return lin_space_typed<double>(ctx);
     default: ctx.fail("LinSpace of {} is not supported", dtype_name(ctx.input(0).dtype));
   }
 }

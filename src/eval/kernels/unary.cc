@@ -66,9 +66,9 @@ struct Softplus : FloatOp {
   void init(const KernelContext& ctx) {
     double eps = std::numeric_limits<float>::epsilon();
     switch (ctx.input(0).dtype) {
-      case tensorflow::DT_DOUBLE: eps = std::numeric_limits<double>::epsilon(); break;
-      case tensorflow::DT_HALF: eps = 0.0009765625; break;
-      case tensorflow::DT_BFLOAT16: eps = 0.0078125; break;
+      case tfprod::tf::DT_DOUBLE: eps = std::numeric_limits<double>::epsilon(); break;
+      case tfprod::tf::DT_HALF: eps = 0.0009765625; break;
+      case tfprod::tf::DT_BFLOAT16: eps = 0.0078125; break;
       default: break;
     }
     threshold = std::log(eps) + 2;
@@ -176,7 +176,7 @@ void unary(KernelContext& ctx) {
       ok = true;
       const auto src = values<T>(x);
       if constexpr (Op::kBoolOut) {
-        out = make_tensor(tensorflow::DT_BOOL, x.shape);
+        out = make_tensor(tfprod::tf::DT_BOOL, x.shape);
         auto dst = values<uint8_t>(out);
         for (std::size_t i = 0; i < src.size(); ++i) dst[i] = op(src[i]);
       } else {
@@ -193,8 +193,8 @@ void unary(KernelContext& ctx) {
 
 void logical_not(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  if (x.dtype != tensorflow::DT_BOOL) ctx.fail("expected DT_BOOL, got {}", dtype_name(x.dtype));
-  Tensor out = make_tensor(tensorflow::DT_BOOL, x.shape);
+  if (x.dtype != tfprod::tf::DT_BOOL) ctx.fail("expected DT_BOOL, got {}", dtype_name(x.dtype));
+  Tensor out = make_tensor(tfprod::tf::DT_BOOL, x.shape);
   auto src = values<uint8_t>(x);
   auto dst = values<uint8_t>(out);
   for (std::size_t i = 0; i < src.size(); ++i) dst[i] = src[i] == 0;
@@ -208,8 +208,8 @@ void zeros_like(KernelContext& ctx) {
 
 void ones_like(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  if (x.dtype == tensorflow::DT_STRING) ctx.fail("dtype DT_STRING is not supported");
-  Tensor ones = make_tensor(tensorflow::DT_FLOAT, x.shape);
+  if (x.dtype == tfprod::tf::DT_STRING) ctx.fail("dtype DT_STRING is not supported");
+  Tensor ones = make_tensor(tfprod::tf::DT_FLOAT, x.shape);
   for (float& v : values<float>(ones)) v = 1.0f;
   ctx.set_output(0, cast(ones, x.dtype));
 }
