@@ -214,7 +214,8 @@ PassSpec remove_dropout() {
   return {"remove_dropout",
           "Replace every training-mode dropout (tf.nn.dropout, tf.layers.dropout) by its input: identity at inference",
           {},
-          run};
+          run,
+          /*fixed_point=*/true};
 }
 
 }  // namespace tfprod::passes
