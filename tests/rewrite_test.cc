@@ -149,6 +149,65 @@ node { name: "reader" op: "Neg" input: "busy" }
   EXPECT_NE(g.find("read"), nullptr);
 }
 
+TEST(Rewrite, EraseDeadOnlyTakesRemovableNodes) {
+  Graph g = test::parse_graph(R"(
+node { name: "p" op: "Placeholder" }
+node { name: "c" op: "Const" input: "^p" }
+node { name: "id" op: "Identity" input: "c" }
+)");
+  std::vector<std::string> names;
+  auto consts = [](const Node& n) { return n.op != "Placeholder"; };
+  EXPECT_EQ(erase_dead(g, {g.find("id")}, {}, consts, &names), 2u);
+  EXPECT_EQ(names, (std::vector<std::string>{"c", "id"}));  // graph order
+  EXPECT_NE(g.find("p"), nullptr);                          // not removable
+  expect_uses_consistent(g);
+}
+
+TEST(Rewrite, BypassSplicesANodeOut) {
+  Graph g = test::parse_graph(R"(
+node { name: "a" op: "Placeholder" }
+node { name: "b" op: "Placeholder" }
+node { name: "dep" op: "NoOp" }
+node { name: "idn" op: "IdentityN" input: "a" input: "b" input: "^dep" }
+node { name: "r" op: "AddV2" input: "idn:1" input: "idn" }
+node { name: "q" op: "NoOp" input: "^idn" input: "^a" }
+node { name: "bad" op: "Neg" input: "idn:2" }
+)");
+  Node& idn = *g.find("idn");
+  EXPECT_THROW(bypass(g, idn, idn.inputs.vector()), Error);  // "bad" reads output 2 of 2
+  g.remove_nodes([](const Node& n) { return n.name() == "bad"; });
+  bypass(g, idn, idn.inputs.vector());
+  const Node* r = g.find("r");
+  EXPECT_EQ(r->inputs[0].node->name(), "b");
+  EXPECT_EQ(r->inputs[1].node->name(), "a");
+  EXPECT_EQ(r->control_inputs.vector(), std::vector<Node*>{g.find("dep")});
+  std::vector<std::string> q;
+  for (const Node* c : g.find("q")->control_inputs) q.push_back(c->name());
+  EXPECT_EQ(q, (std::vector<std::string>{"a", "b", "dep"}));  // ^a not doubled
+  EXPECT_TRUE(idn.uses().empty());
+  expect_uses_consistent(g);
+  EXPECT_FALSE(add_control_dependency(g, *g.find("q"), g.find("q")));  // never itself
+}
+
+TEST(Rewrite, MakeConstDropsInputsAndAttrs) {
+  Graph g = test::parse_graph(R"(
+node { name: "x" op: "Placeholder" }
+node { name: "n" op: "Neg" input: "x" input: "^x" attr { key: "T" value { type: DT_FLOAT } } }
+)");
+  Tensor t;
+  t.dtype = tensorflow::DT_INT32;
+  t.shape = {};
+  const int32_t v = 7;
+  t.data.assign(reinterpret_cast<const char*>(&v), 4);
+  Node& n = *g.find("n");
+  make_const(g, n, t);
+  EXPECT_EQ(n.op, "Const");
+  EXPECT_TRUE(n.inputs.empty() && n.control_inputs.empty());
+  EXPECT_EQ(n.attr("T"), nullptr);
+  EXPECT_EQ(const_value<int32_t>(n), std::vector<int32_t>{7});
+  EXPECT_TRUE(g.find("x")->uses().empty());
+}
+
 TEST(Rewrite, OnlyReadBy) {
   Graph g = test::parse_graph(kChain);
   EXPECT_FALSE(only_read_by(*g.find("a"), *g.find("b")));  // c reads ^a too

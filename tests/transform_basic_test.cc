@@ -105,5 +105,34 @@ node { name: "out" op: "Neg" input: "c" })");
   EXPECT_TRUE(context.warnings.empty());
 }
 
+// A fixed-point pass is driven by its changed flag: it runs until it says
+// nothing changed, a warning it repeats on every run is given once, and one
+// that never settles is cut off with a warning.
+TEST(TransformPipeline, FixedPointFollowsTheChangedFlagAndWarnsOnce) {
+  Graph g = test::parse_graph(R"(node { name: "x" op: "Placeholder" })");
+  int runs = 0;
+  PassSpec twice{"twice", "test", {}, [&](Graph&, const PassOptions&, PassContext& c) {
+                   c.warnings.push_back("same every run");
+                   return ++runs < 3;  // changed, changed, settled
+                 }};
+  twice.fixed_point = true;
+  std::vector<PipelineStep> steps(1);
+  steps[0].pass = &twice;
+  PassContext context{{"x"}, {"x"}, {}};
+  run_pipeline(g, steps, context);
+  EXPECT_EQ(runs, 3);
+  EXPECT_EQ(context.warnings, std::vector<std::string>{"same every run"});
+
+  PassSpec forever{"forever", "test", {}, [&](Graph&, const PassOptions&, PassContext&) { return ++runs > 0; }};
+  forever.fixed_point = true;
+  steps[0].pass = &forever;
+  runs = 0;
+  PassContext again{{"x"}, {"x"}, {}};
+  run_pipeline(g, steps, again);
+  EXPECT_EQ(runs, kMaxIterations);
+  ASSERT_EQ(again.warnings.size(), 1u);
+  EXPECT_NE(again.warnings[0].find("still changed the graph"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tfprod

@@ -18,7 +18,8 @@
 // node) are used only inside the match, else the dropout is kept with a
 // warning. Afterwards keep/rate, Shape and constants that only dropout used
 // are removed; nodes named in the inputs or outputs are kept (an output Mul
-// becomes Identity(x)).
+// becomes Identity(x)). A fixed-point pass: a dropout kept in one run
+// because another's removal had not yet freed its nodes goes in the next.
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -214,7 +215,8 @@ PassSpec remove_dropout() {
   return {"remove_dropout",
           "Replace every training-mode dropout (tf.nn.dropout, tf.layers.dropout) by its input: identity at inference",
           {},
-          run};
+          run,
+          /*fixed_point=*/true};
 }
 
 }  // namespace tfprod::passes

@@ -59,14 +59,24 @@ std::vector<StepResult> run_pipeline(Graph& graph, const std::vector<PipelineSte
     const std::vector<bool> present = present_outputs(graph, context);
     const PassContext saved = context;
     try {
+      const std::size_t warned = context.warnings.size();
       bool changed = step.pass->run(graph, step.options, context);
       validate(graph);
       if (step.pass->fixed_point) {
         int iterations = 1;
         while (changed && iterations < kMaxIterations) {
+          const std::size_t before = context.warnings.size();
           changed = step.pass->run(graph, step.options, context);
           validate(graph);
           ++iterations;
+          // A rerun repeats what it found still true (a dropout kept, say): say it once.
+          auto first = context.warnings.begin() + static_cast<std::ptrdiff_t>(warned);
+          auto earlier_end = context.warnings.begin() + static_cast<std::ptrdiff_t>(before);
+          context.warnings.erase(std::remove_if(earlier_end, context.warnings.end(),
+                                                [&](const std::string& w) {
+                                                  return std::find(first, earlier_end, w) != earlier_end;
+                                                }),
+                                 context.warnings.end());
         }
         if (changed)
           context.warnings.push_back(
