@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <csetjmp>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -172,8 +173,18 @@ void png_read_memory(png_structp png, png_bytep data, png_size_t length) {
   src->pos += length;
 }
 
+// libpng's errors end in a longjmp back to png_decode, with the message kept
+// (instead of printed); warnings are dropped.
+void png_error_fn(png_structp png, png_const_charp message) {
+  auto* text = static_cast<char*>(png_get_error_ptr(png));
+  std::snprintf(text, 256, "%s", message);
+  png_longjmp(png, 1);
+}
+void png_warning_fn(png_structp, png_const_charp) {}
+
 std::string png_decode(const std::string& bytes, bool gray, DecodedImage* out) {
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  char message[256] = "damaged PNG";
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, message, png_error_fn, png_warning_fn);
   if (!png) return "libpng cannot start";
   png_infop info = png_create_info_struct(png);
   PngSource src{&bytes, 0};
@@ -181,7 +192,7 @@ std::string png_decode(const std::string& bytes, bool gray, DecodedImage* out) {
   if (!info || setjmp(png_jmpbuf(png))) {
     delete rows;
     png_destroy_read_struct(&png, info ? &info : nullptr, nullptr);
-    return "damaged PNG";
+    return message;
   }
   png_set_read_fn(png, &src, png_read_memory);
   png_read_info(png, info);
