@@ -195,7 +195,7 @@ node { name: "x" op: "Placeholder" }
 node { name: "n" op: "Neg" input: "x" input: "^x" attr { key: "T" value { type: DT_FLOAT } } }
 )");
   Tensor t;
-  t.dtype = tensorflow::DT_INT32;
+  t.dtype = tfprod::tf::DT_INT32;
   t.shape = {};
   const int32_t v = 7;
   t.data.assign(reinterpret_cast<const char*>(&v), 4);
