@@ -66,8 +66,8 @@ InputFlags read_input_flags(const char* command, const std::vector<std::string>&
   for (const auto& f : feeds) out.feeds.push_back(parse_feed_flag(f));
   for (const auto& i : inputs) {
     if (is_old_feed_spelling(i)) {
-      std::fprintf(stderr, "tfprod %s: note: --input %s is deprecated: write --feed %s (--input is NAME[:DTYPE][:SHAPE])\n",
-                   command, i.c_str(), i.c_str());
+      std::fprintf(stderr, "tfprod: note: --input %s is deprecated: write --feed %s (in %s, --input is NAME[:DTYPE][:SHAPE])\n",
+                   i.c_str(), i.c_str(), command);
       out.feeds.push_back(parse_feed_flag(i, "--input"));
     } else {
       out.random.push_back(parse_input_flag(i));
