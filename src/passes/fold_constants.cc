@@ -13,6 +13,7 @@
 #include "tfprod/fold_constants.h"
 
 #include <map>
+#include <optional>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
@@ -57,43 +58,55 @@ bool value_dependent_shape(const std::string& op) {
 // Shape / ShapeN / Size / Rank whose shapes are fully known from the
 // placeholders: their values, computed on zero inputs, and the node each
 // read (which gets a control edge to the Const that replaces it).
+// The zeros a placeholder is fed while shapes are computed; none when its
+// dtype or shape is not fully known (its shapes cannot be folded then).
+std::optional<Tensor> zero_feed(const Node& placeholder) {
+  const auto* dtype = placeholder.attr("dtype");
+  const auto* shape = placeholder.attr("shape");
+  if (!dtype || !shape || !shape->has_shape() || shape->shape().unknown_rank()) return std::nullopt;
+  Tensor z;
+  z.dtype = dtype->type();
+  z.shape = shape_from_proto(shape->shape());
+  for (int64_t d : z.shape)
+    if (d < 0) return std::nullopt;
+  if (dtype_size(z.dtype) == 0) return std::nullopt;
+  z.data.assign(static_cast<std::size_t>(num_elements(z.shape)) * dtype_size(z.dtype), '\0');
+  return z;
+}
+
+// Nodes whose shapes static folding cannot know: a value-dependent-shape op or
+// a placeholder without a known shape, or anything computed from one. One
+// walk in topological order (asking each shape op for its ancestors was
+// quadratic in graph size).
+std::unordered_set<const Node*> shape_unknowable(const Graph& graph) {
+  std::unordered_set<const Node*> unknowable;
+  for (const Node* n : graph.topological_order()) {
+    bool u = value_dependent_shape(n->op) || (n->op == "Placeholder" && !zero_feed(*n));
+    // A loop's Merge also reads its NextIteration (a back edge the order skips).
+    for (const auto& in : n->inputs) u = u || unknowable.count(in.node) || in.node->op == "NextIteration";
+    for (const Node* c : n->control_inputs) u = u || unknowable.count(c);
+    if (u) unknowable.insert(n);
+  }
+  return unknowable;
+}
+
 void fold_static_shapes(Graph& graph, std::unordered_map<const Node*, std::vector<Tensor>>& values,
                         std::unordered_map<const Node*, const Node*>& controls, FoldReport& report) {
   static const std::unordered_set<std::string> shape_ops = {"Shape", "ShapeN", "Size", "Rank"};
   std::vector<const Node*> candidates;
-  std::map<std::string, Tensor> zeros;
+  std::optional<std::unordered_set<const Node*>> unknowable;
   for (const Node* n : graph.nodes()) {
     if (!shape_ops.count(n->op) || n->inputs.empty()) continue;
     bool all_const = true;
     for (const auto& in : n->inputs) all_const = all_const && in.node->op == "Const";
     if (all_const) continue;
-    bool ok = true;
-    std::vector<const Node*> placeholders;
-    for (const Node* a : ancestors({n})) {
-      if (value_dependent_shape(a->op)) ok = false;
-      if (a->op != "Placeholder") continue;
-      const auto* dtype = a->attr("dtype");
-      const auto* shape = a->attr("shape");
-      if (!dtype || !shape || !shape->has_shape() || shape->shape().unknown_rank()) {
-        ok = false;
-        continue;
-      }
-      Shape s = shape_from_proto(shape->shape());
-      for (int64_t d : s) ok = ok && d >= 0;
-      if (ok && !zeros.count(a->name())) {
-        Tensor z;
-        z.dtype = dtype->type();
-        z.shape = s;
-        if (dtype_size(z.dtype) == 0) {
-          ok = false;
-          continue;
-        }
-        z.data.assign(static_cast<std::size_t>(num_elements(s)) * dtype_size(z.dtype), '\0');
-        zeros[a->name()] = std::move(z);
-      }
-    }
-    if (ok) candidates.push_back(n);
+    if (!unknowable) unknowable = shape_unknowable(graph);
+    if (!unknowable->count(n)) candidates.push_back(n);
   }
+  std::map<std::string, Tensor> zeros;
+  if (!candidates.empty())
+    for (const Node* a : ancestors(candidates))
+      if (a->op == "Placeholder") zeros[a->name()] = *zero_feed(*a);
   if (candidates.empty()) return;
   std::vector<std::pair<std::string, Tensor>> feeds(zeros.begin(), zeros.end());
   std::vector<std::string> fetches;
