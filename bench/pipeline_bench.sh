@@ -38,6 +38,8 @@ TFPROD=$BUILD/src/cli/tfprod
 FREEZE_GRAPH=$BUILD/src/cli/freeze_graph
 NEED=("$TFPROD" "$FREEZE_GRAPH" "$GEN")
 skipped cleanup || NEED+=("$CLEANUP")
+OPENCV_PEAK=$BUILD/bench/opencv_load_peak
+[[ -x $OPENCV_PEAK ]] && NEED+=("$OPENCV_PEAK") || OPENCV_PEAK=
 for exe in "${NEED[@]}"; do
   [[ -x $exe ]] || die "$exe not found; build it first: cmake --build $BUILD --target cleanup_bench make_big_checkpoint tfprod freeze_graph"
 done
@@ -50,6 +52,7 @@ mkdir "$TMP/bin"
 cp "${NEED[@]}" "$TMP/bin/"
 CLEANUP=$TMP/bin/cleanup_bench GEN=$TMP/bin/make_big_checkpoint
 TFPROD=$TMP/bin/tfprod FREEZE_GRAPH=$TMP/bin/freeze_graph
+[[ -z $OPENCV_PEAK ]] || OPENCV_PEAK=$TMP/bin/opencv_load_peak
 
 # timed NAME CMD...: runs CMD; appends "wall_s peak_rss_kib cpu_s" to $TMP/NAME.runs.
 # wait4's rusage: CPU to the microsecond (GNU time rounds to 10 ms), peak RSS
@@ -102,14 +105,22 @@ if ! skipped memory; then
   rm -f "$TMP/big.pb"
   export_big export_verify
   OUT_BYTES=$(stat -c %s "$TMP/big.pb")
+  rows=("export_noverify $NOVERIFY_BYTES --no-verify" "export_verify $OUT_BYTES (verified)")
+  if [[ -n $OPENCV_PEAK ]]; then
+    timed opencv_alone "$OPENCV_PEAK" "$TMP/big.pb" 1,8192
+    rows+=("opencv_alone $OUT_BYTES OpenCV-alone")
+  fi
   printf '%-30s %10s %10s %10s %8s %8s  %s\n' command out_MiB rss_MiB rss/out wall_s cpu_s "rss<=1.3x"
-  for row in "export_noverify $NOVERIFY_BYTES --no-verify" "export_verify $OUT_BYTES (verified)"; do
+  for row in "${rows[@]}"; do
     set -- $row
-    awk -v n="tfprod export $3" -v out="$2" -v rss="$(median "$1" 2)" -v w="$(median "$1" 1)" -v c="$(median "$1" 3)" 'BEGIN {
+    label="tfprod export $3"
+    [[ $1 != opencv_alone ]] || label="OpenCV 4.6 alone (the floor)"
+    awk -v n="$label" -v out="$2" -v rss="$(median "$1" 2)" -v w="$(median "$1" 1)" -v c="$(median "$1" 3)" 'BEGIN {
       o = out / 1048576; r = rss / 1024
       printf "%-30s %10.1f %10.1f %9.2fx %8.2f %8.2f  %s\n", n, o, r, r / o, w, c, (r / o <= 1.3 ? "met" : "MISSED") }'
   done
   echo "weights in the checkpoint: $W bytes; command: $TFPROD export DIR -o OUT.pb --input input:float:1,8192 -q [--no-verify]"
+  [[ -z $OPENCV_PEAK ]] || echo "OpenCV-alone: opencv_load_peak OUT.pb 1,8192 (readNetFromTensorflow + one forward): the floor of verification in OpenCV 4.6"
   rm -rf "$TMP/big" "$TMP/big.pb"
 fi
 

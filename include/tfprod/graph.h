@@ -5,6 +5,7 @@
 // versions, library, debug info, unknown fields all survive).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,6 +15,10 @@
 
 #include "tfprod/tf/framework/graph.pb.h"
 #include "tfprod/tensor_name.h"
+
+namespace google::protobuf::io {
+class ZeroCopyOutputStream;
+}
 
 namespace tfprod {
 
@@ -119,6 +124,12 @@ class Graph {
   static Graph from_graphdef(tfprod::tf::GraphDef def, const std::string& source);
   tfprod::tf::GraphDef to_graphdef() const;
   tfprod::tf::GraphDef release_graphdef() &&;  // moves attrs (large tensors) out
+  // The bytes to_graphdef().SerializeAsString() would give, written to `out`
+  // node by node without building the GraphDef: the weights go from the
+  // nodes' (possibly shared) attrs straight to the stream, so writing costs
+  // no copy of them. serialized_size() is their count, computed the same way.
+  void serialize(google::protobuf::io::ZeroCopyOutputStream& out) const;
+  uint64_t serialized_size() const;
 
   // A copy that shares every node's attribute storage (copy-on-write): it
   // costs the nodes and edges, not the weights. The pass pipeline snapshots
@@ -133,6 +144,10 @@ class Graph {
 
   Node& add_node(std::string name, std::string op);  // throws on a taken name
   void rename(Node& node, std::string new_name);
+  // Puts the nodes in `order`, which must hold each node exactly once. Edges,
+  // names and attrs are unchanged; use lists follow the new order, as a graph
+  // read from the reordered GraphDef would have them.
+  void reorder(const std::vector<Node*>& order);
   // Removes every node for which `remove` is true. Throws (leaving the graph
   // unchanged) if a kept node still reads one of them.
   void remove_nodes(const std::function<bool(const Node&)>& remove);
@@ -165,6 +180,7 @@ class Graph {
 
  private:
   static void export_node(const Node& node, tfprod::tf::NodeDef* def);
+  static void export_head(const Node& node, tfprod::tf::NodeDef* def);  // fields 1-4 only
   static void unlink_use(Node* producer, Use use);
   static void relink_use(Node* producer, Use from, Use to);
   std::string source_;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tfprod/graph.h"
 #include "tfprod/tf/framework/graph.pb.h"
 #include "tfprod/tf/protobuf/meta_graph.pb.h"
 #include "tfprod/tf/protobuf/saved_model.pb.h"
@@ -53,6 +54,11 @@ const tfprod::tf::MetaGraphDef& select_meta_graph(const ModelFile& file,
 // Writes a GraphDef atomically: text format when `text`, else binary
 // (streamed to the file, no second copy in memory).
 void save_graphdef(const tfprod::tf::GraphDef& graph, const std::filesystem::path& path, bool text);
+
+// Writes a Graph atomically, as save_graphdef(graph.to_graphdef(), ...) would,
+// but in binary without building the GraphDef: the weights go from the
+// graph's attrs to the file, never copied (a clone may still share them).
+void save_graph(const Graph& graph, const std::filesystem::path& path, bool text);
 
 // Byte-exact serialization used by round-trip checks and writers.
 std::string serialize(const google::protobuf::Message& message);

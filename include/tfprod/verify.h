@@ -47,4 +47,12 @@ std::vector<std::pair<std::string, Tensor>> random_inputs(const Graph& graph, co
 // OpenCV's failures are reported, not thrown.
 VerifyReport verify_model(const std::filesystem::path& model, const Graph* reference, const VerifyOptions& options);
 
+// The same proof for a model file just written from `model` (export): the
+// outputs, inputs and layout are read from `model`, not from the file, and
+// the reference is evaluated before OpenCV loads the file. Both graphs are
+// consumed and freed on the way, so the weights are in memory about once at
+// any time (the evaluator frees each value after its last use).
+VerifyReport verify_written_model(const std::filesystem::path& file, Graph model, Graph reference,
+                                  const VerifyOptions& options);
+
 }  // namespace tfprod

@@ -60,8 +60,7 @@ class EvalRun {
     for (const auto& f : fetches_) wanted_.push_back(port_of(f, "output"));
     find_nodes_to_run();
     count_uses();
-    for (const Node* n : graph_.topological_order())
-      if (run_set_.count(n)) run_node(n);
+    for (const Node* n : schedule()) run_node(n);
     return fetched();
   }
 
@@ -96,6 +95,30 @@ class EvalRun {
       for (const Node* c : n->control_inputs)
         if (!fed_nodes_.count(c) && run_set_.insert(c).second) stack.push_back(c);
     }
+  }
+
+  // The nodes to run in topological order, except that a Const runs just
+  // before its first reader: a model's weights are then decoded one reader
+  // at a time and freed after it, not all held from the start.
+  std::vector<const Node*> schedule() const {
+    std::unordered_set<const Node*> wanted;
+    for (const Port& p : wanted_) wanted.insert(p.node);
+    auto deferred = [&](const Node* n) {
+      return n->op == "Const" && n->inputs.empty() && n->control_inputs.empty() && !wanted.count(n);
+    };
+    std::vector<const Node*> order;
+    order.reserve(run_set_.size());
+    std::unordered_set<const Node*> emitted;
+    auto emit_deferred = [&](const Node* p) {
+      if (run_set_.count(p) && deferred(p) && emitted.insert(p).second) order.push_back(p);
+    };
+    for (const Node* n : graph_.topological_order()) {
+      if (!run_set_.count(n) || deferred(n)) continue;
+      for (const auto& in : n->inputs) emit_deferred(in.node);
+      for (const Node* c : n->control_inputs) emit_deferred(c);
+      order.push_back(n);
+    }
+    return order;
   }
 
   // How many times each node's values are read, so each is freed after its last use.

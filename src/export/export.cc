@@ -7,8 +7,6 @@
 #include <utility>
 #include <unordered_set>
 
-#include <google/protobuf/io/coded_stream.h>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -31,27 +29,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// The size of graph.to_graphdef() in bytes without building it (which would
-// copy every weight): each node's NodeDef without its attributes, framed, plus
-// them. Inputs are counted as written canonically ("x", not "x:0").
-uint64_t graphdef_bytes(const Graph& graph) {
-  using google::protobuf::io::CodedOutputStream;
-  auto framed = [](std::size_t len) { return 1 + CodedOutputStream::VarintSize64(len) + len; };
-  uint64_t total = graph.rest().ByteSizeLong();
-  for (const Node* n : graph.nodes()) {
-    tfprod::tf::NodeDef def = n->rest();
-    def.set_name(n->name());
-    def.set_op(n->op);
-    def.set_device(n->device);
-    for (const auto& in : n->inputs) def.add_input(TensorRef{in.node->name(), in.index, false}.str());
-    for (const Node* c : n->control_inputs) def.add_input("^" + c->name());
-    std::size_t len = def.ByteSizeLong();
-    for (const auto& a : std::as_const(*n).attrs()) len += framed(a.ByteSizeLong());
-    total += framed(len);
-  }
-  return total;
-}
 
 std::unordered_set<std::string> node_names(const Graph& g) {
   std::unordered_set<std::string> out;
@@ -392,7 +369,7 @@ PreparedExport prepare_export(const ExportOptions& options) {
   }
   report.outputs = context.outputs;
   report.nodes_after = graph.size();
-  report.bytes_after = graphdef_bytes(graph);
+  report.bytes_after = graph.serialized_size();
   summarise_removed(original, node_names(graph), report);
   for (const auto& issue : opencv_preflight(graph))
     report.opencv_blockers.push_back(fmt::format("{} ({}): {}", issue.node, issue.op, issue.hint));
@@ -418,14 +395,13 @@ ExportReport export_model(const ExportOptions& options, const std::filesystem::p
   ExportReport report = std::move(prepared.report);
   const bool text = output.extension() == ".pbtxt";
   try {
-    auto verify = [&](const std::filesystem::path& tmp) {
-      if (!options.verify) return;
+    auto verify = [&](const std::filesystem::path& tmp, Graph model) {
       if (options.on_step) options.on_step(fmt::format("verifying in OpenCV {}", report.opencv_version));
       VerifyOptions vo;
       vo.outputs = report.outputs;
       vo.tolerance = options.tolerance;
       vo.seed = options.seed;
-      report.verification = verify_model(tmp, &prepared.reference, vo);
+      report.verification = verify_written_model(tmp, std::move(model), std::move(prepared.reference), vo);
       report.verified = report.verification.ok();
       if (!report.verified) {
         std::string why = !report.verification.opencv_error.empty()
@@ -439,16 +415,16 @@ ExportReport export_model(const ExportOptions& options, const std::filesystem::p
     };
     write_atomically(output, [&](const std::filesystem::path& tmp) {
       // OpenCV reads binary GraphDefs: verify that, then write text if asked.
-      // The model's weights move into the GraphDef (no copy), which is gone
-      // before OpenCV loads the file unless text is still to be written.
-      // Weights the reference still shares are copied, so without verification it goes first.
+      // The weights go from the graph to the file uncopied; verification then
+      // consumes both graphs, so they are gone before OpenCV loads the file
+      // (unless text is still to be written).
       if (!options.verify) prepared.reference = Graph();
-      std::optional<tfprod::tf::GraphDef> def = std::move(prepared.model).release_graphdef();
-      save_graphdef(*def, tmp, false);
+      save_graph(prepared.model, tmp, false);
       report.bytes_after = std::filesystem::file_size(tmp);
-      if (!text) def.reset();
-      verify(tmp);
-      if (text) save_graphdef(*def, tmp, true);
+      std::optional<Graph> for_text;
+      if (text) for_text = prepared.model.clone();
+      if (options.verify) verify(tmp, std::move(prepared.model));
+      if (text) save_graph(*for_text, tmp, true);
     });
   } catch (const Error& e) {
     report.failure = e.what();

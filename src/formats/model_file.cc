@@ -353,4 +353,31 @@ void save_graphdef(const tfprod::tf::GraphDef& graph, const fs::path& path, bool
   });
 }
 
+void save_graph(const Graph& graph, const fs::path& path, bool text) {
+  if (text) {
+    save_graphdef(graph.to_graphdef(), path, true);
+    return;
+  }
+  const uint64_t bytes = graph.serialized_size();
+  if (bytes > kMaxProtoBytes)
+    fail("{}: the graph would be {} bytes; protobuf cannot write a message over 2 GiB", path.string(), bytes);
+  write_atomically(path, [&](const fs::path& tmp) {
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail("{}: cannot create", tmp.string());
+    bool ok;
+    {
+      pb::io::FileOutputStream out(fd);
+      try {
+        graph.serialize(out);
+      } catch (...) {
+        ::close(fd);
+        throw;
+      }
+      ok = out.Flush();
+    }
+    ok = ::close(fd) == 0 && ok;
+    if (!ok) fail("{}: write failed", path.string());
+  });
+}
+
 }  // namespace tfprod

@@ -190,6 +190,33 @@ void Graph::clear_inputs(Node& node) {
   set_control_inputs(node, {});
 }
 
+void Graph::reorder(const std::vector<Node*>& order) {
+  if (order.size() != nodes_.size()) fail("{}: reorder: {} nodes given for {}", source_, order.size(), nodes_.size());
+  std::unordered_map<const Node*, std::size_t> position;
+  position.reserve(nodes_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) position.emplace(nodes_[i].get(), i);
+  std::vector<std::size_t> from(order.size());
+  std::vector<bool> taken(nodes_.size(), false);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    auto it = position.find(order[i]);
+    if (it == position.end() || taken[it->second])
+      fail("{}: reorder: node #{} is not in the graph, or given twice", source_, i);
+    taken[it->second] = true;
+    from[i] = it->second;
+  }
+  std::vector<std::unique_ptr<Node>> moved(nodes_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) moved[i] = std::move(nodes_[from[i]]);
+  nodes_ = std::move(moved);
+  // Use lists in consumer order, data inputs before control inputs, as
+  // from_graphdef builds them.
+  for (auto& n : nodes_) n->uses_.clear();
+  for (auto& n : nodes_) {
+    for (std::size_t i = 0; i < n->inputs.size(); ++i)
+      n->inputs[i].node->uses_.push_back({n.get(), static_cast<int>(i)});
+    for (Node* c : n->control_inputs) c->uses_.push_back({n.get(), -1});
+  }
+}
+
 void Graph::remove_nodes(const std::function<bool(const Node&)>& remove) {
   std::unordered_set<const Node*> doomed;
   for (const auto& n : nodes_)

@@ -1,5 +1,8 @@
 // GraphDef <-> Graph. Import moves attrs out of the GraphDef (tensors can be
 // large); export writes data inputs then control inputs, as TF requires.
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream.h>
+
 #include "tfprod/error.h"
 #include "tfprod/graph.h"
 
@@ -64,6 +67,10 @@ bool same_edges(const std::vector<std::string>& spelled, const std::vector<std::
 
 void Graph::export_node(const Node& n, tfprod::tf::NodeDef* nd) {
   *nd = n.rest();
+  export_head(n, nd);
+}
+
+void Graph::export_head(const Node& n, tfprod::tf::NodeDef* nd) {
   nd->set_name(n.name());
   nd->set_op(n.op);
   std::vector<std::string> canonical;
@@ -73,6 +80,70 @@ void Graph::export_node(const Node& n, tfprod::tf::NodeDef* nd) {
   const auto& chosen = same_edges(n.spelled_inputs_, canonical) ? n.spelled_inputs_ : canonical;
   for (const auto& s : chosen) nd->add_input(s);
   nd->set_device(n.device);
+}
+
+namespace {
+
+using google::protobuf::io::CodedOutputStream;
+
+// GraphDef.node and NodeDef.attr are field 1 and 5, length-delimited.
+constexpr uint32_t kNodeTag = (1 << 3) | 2;
+constexpr uint32_t kAttrTag = (5 << 3) | 2;
+
+// A NodeDef on the wire is fields 1-4 (name, op, input, device), then the
+// attrs (5), then the rest (6, 7, unknown fields): `head` holds fields 1-4,
+// the node's rest() the others, so head + attrs + rest is the node's bytes.
+struct NodeParts {
+  tfprod::tf::NodeDef head;
+  std::size_t bytes = 0;  // the whole NodeDef
+};
+
+}  // namespace
+
+// Builds `head` for `n` and sizes the whole NodeDef (caching every part's
+// size for SerializeWithCachedSizes).
+static void node_parts(const Node& n, NodeParts& parts, void (*export_head)(const Node&, tfprod::tf::NodeDef*)) {
+  parts.head.Clear();
+  export_head(n, &parts.head);
+  std::size_t bytes = parts.head.ByteSizeLong() + n.rest().ByteSizeLong();
+  for (const auto& a : n.attrs()) {
+    const std::size_t len = a.ByteSizeLong();
+    bytes += 1 + CodedOutputStream::VarintSize64(len) + len;
+  }
+  parts.bytes = bytes;
+}
+
+uint64_t Graph::serialized_size() const {
+  uint64_t total = rest_.ByteSizeLong();
+  NodeParts parts;
+  for (const auto& n : nodes_) {
+    node_parts(*n, parts, &Graph::export_head);
+    total += 1 + CodedOutputStream::VarintSize64(parts.bytes) + parts.bytes;
+  }
+  return total;
+}
+
+void Graph::serialize(google::protobuf::io::ZeroCopyOutputStream& out) const {
+  CodedOutputStream coded(&out);
+  // Aliasing hands large strings (weights) to the stream whole instead of
+  // copying them through its buffers.
+  coded.EnableAliasing(true);
+  NodeParts parts;
+  for (const auto& n : nodes_) {
+    node_parts(*n, parts, &Graph::export_head);
+    coded.WriteTag(kNodeTag);
+    coded.WriteVarint64(parts.bytes);
+    parts.head.SerializeWithCachedSizes(&coded);
+    for (const auto& a : std::as_const(*n).attrs()) {
+      coded.WriteTag(kAttrTag);
+      coded.WriteVarint64(a.GetCachedSize());
+      a.SerializeWithCachedSizes(&coded);
+    }
+    n->rest().SerializeWithCachedSizes(&coded);
+  }
+  rest_.ByteSizeLong();
+  rest_.SerializeWithCachedSizes(&coded);
+  if (coded.HadError()) fail("{}: writing the graph failed", source_);
 }
 
 tfprod::tf::GraphDef Graph::to_graphdef() const {

@@ -1,6 +1,8 @@
 #include "tfprod/verify.h"
 
 #include <cmath>
+#include <exception>
+#include <optional>
 #include <random>
 
 #include "tfprod/tensor_values.h"
@@ -78,43 +80,43 @@ Graph inference_mode(const Graph& graph, const std::vector<std::string>& outputs
 
 }  // namespace
 
-VerifyReport verify_model(const std::filesystem::path& model, const Graph* reference, const VerifyOptions& options) {
-  ModelFile file = load_model_file(model);
-  Graph graph = Graph::from_graphdef(std::move(*file.model.mutable_meta_graphs(0)->mutable_graph_def()), model.string());
-  std::vector<std::string> outputs = options.outputs.empty() ? candidate_outputs(graph) : options.outputs;
-  std::optional<Graph> resolved;
-  if (reference) resolved = inference_mode(*reference, outputs);
-  const Graph& ref = reference ? *resolved : graph;
-  if (outputs.empty()) fail("{}: no outputs to compare; pass --output", model.string());
-  auto feeds = options.feeds.empty() ? random_inputs(graph, outputs, options.seed) : options.feeds;
+namespace {
 
+// What OpenCV is asked for and fed, worked out from the model graph.
+struct Checks {
+  std::vector<std::string> outputs;
+  std::vector<std::pair<std::string, Tensor>> feeds;
+  std::vector<std::vector<std::string>> cv_outputs;  // each output's names in OpenCV
   bool nhwc = true;
-  for (const Node* n : graph.nodes())
-    if (const auto* f = n->attr("data_format"); f && f->s() == "NCHW") nhwc = false;
+};
 
+Checks plan_checks(const Graph& model, const std::string& where, const VerifyOptions& options) {
+  Checks c;
+  c.outputs = options.outputs.empty() ? candidate_outputs(model) : options.outputs;
+  if (c.outputs.empty()) fail("{}: no outputs to compare; pass --output", where);
+  c.feeds = options.feeds.empty() ? random_inputs(model, c.outputs, options.seed) : options.feeds;
+  for (const Node* n : model.nodes())
+    if (const auto* f = n->attr("data_format"); f && f->s() == "NCHW") c.nhwc = false;
   // OpenCV splices Identity out and fuses a BiasAdd into its MatMul or
   // Conv2D: offer the producers as other names for the same output.
-  std::vector<std::vector<std::string>> cv_outputs;
-  for (const auto& o : outputs) {
+  for (const auto& o : c.outputs) {
     std::vector<std::string> names{o};
-    const Node* n = graph.find(TensorRef::parse(o).node);
+    const Node* n = model.find(TensorRef::parse(o).node);
     for (int step = 0; n && step < 4 && !n->inputs.empty() && n->inputs[0].index == 0; ++step) {
       if (n->op != "Identity" && n->op != "BiasAdd" && n->op != "Add" && n->op != "AddV2") break;
       n = n->inputs[0].node;
       names.push_back(n->name());
     }
-    cv_outputs.push_back(std::move(names));
+    c.cv_outputs.push_back(std::move(names));
   }
-  VerifyReport report;
-  if (reference) graph = Graph();  // only the reference is evaluated: its weights need not wait for OpenCV
-  OpenCvRun cv = run_in_opencv(model, feeds, cv_outputs, nhwc);
-  if (!cv.error.empty()) {
-    report.opencv_error = cv.error;
-    return report;
-  }
-  // The reference may want other dtypes (e.g. a half placeholder).
+  return c;
+}
+
+// The reference's outputs on the checks' feeds, cast to the dtypes its
+// inputs want (e.g. a half placeholder).
+std::vector<Tensor> evaluate_reference(const Graph& ref, const Checks& checks) {
   std::vector<std::pair<std::string, Tensor>> ref_feeds;
-  for (const auto& [name, value] : feeds) {
+  for (const auto& [name, value] : checks.feeds) {
     const Node* p = ref.find(TensorRef::parse(name).node);
     if (!p) fail("reference graph has no input '{}'", name);
     // A placeholder's dtype, or the output type of a cut input pipeline.
@@ -127,10 +129,19 @@ VerifyReport verify_model(const std::filesystem::path& model, const Graph* refer
     ref_feeds.emplace_back(name, want ? eval::cast(value, *want) : value);
   }
   Evaluator evaluator(ref);
-  std::vector<Tensor> want = evaluator.run(ref_feeds, outputs);
-  for (std::size_t i = 0; i < outputs.size(); ++i) {
+  return evaluator.run(ref_feeds, checks.outputs);
+}
+
+VerifyReport compare(const Checks& checks, const OpenCvRun& cv, const std::vector<Tensor>& want,
+                     const VerifyOptions& options) {
+  VerifyReport report;
+  if (!cv.error.empty()) {
+    report.opencv_error = cv.error;
+    return report;
+  }
+  for (std::size_t i = 0; i < checks.outputs.size(); ++i) {
     OutputCheck c;
-    c.name = outputs[i];
+    c.name = checks.outputs[i];
     Tensor a = eval::cast(cv.outputs[i], tfprod::tf::DT_DOUBLE), b = eval::cast(want[i], tfprod::tf::DT_DOUBLE);
     c.opencv_shape = a.shape;
     c.reference_shape = b.shape;
@@ -145,6 +156,40 @@ VerifyReport verify_model(const std::filesystem::path& model, const Graph* refer
     report.outputs.push_back(std::move(c));
   }
   return report;
+}
+
+}  // namespace
+
+VerifyReport verify_model(const std::filesystem::path& model, const Graph* reference, const VerifyOptions& options) {
+  ModelFile file = load_model_file(model);
+  Graph graph = Graph::from_graphdef(std::move(*file.model.mutable_meta_graphs(0)->mutable_graph_def()), model.string());
+  const Checks checks = plan_checks(graph, model.string(), options);
+  if (reference) graph = Graph();  // only the reference is evaluated: its weights need not wait for OpenCV
+  OpenCvRun cv = run_in_opencv(model, checks.feeds, checks.cv_outputs, checks.nhwc);
+  if (!cv.error.empty()) return compare(checks, cv, {}, options);
+  if (!reference) return compare(checks, cv, evaluate_reference(graph, checks), options);
+  return compare(checks, cv, evaluate_reference(inference_mode(*reference, checks.outputs), checks), options);
+}
+
+VerifyReport verify_written_model(const std::filesystem::path& file, Graph model, Graph reference,
+                                  const VerifyOptions& options) {
+  const Checks checks = plan_checks(model, file.string(), options);
+  model = Graph();
+  // The reference first, then OpenCV: each phase holds the weights once
+  // (the evaluator frees each value after its last use), and OpenCV gets
+  // the memory the graphs held.
+  std::vector<Tensor> want;
+  std::exception_ptr failed;  // OpenCV's own failure, if any, is the better message
+  try {
+    Graph ref = inference_mode(reference, checks.outputs);
+    reference = Graph();  // the inference-mode clone holds what it still shares
+    want = evaluate_reference(ref, checks);
+  } catch (const Error&) {
+    failed = std::current_exception();
+  }
+  OpenCvRun cv = run_in_opencv(file, checks.feeds, checks.cv_outputs, checks.nhwc);
+  if (failed && cv.error.empty()) std::rethrow_exception(failed);
+  return compare(checks, cv, want, options);
 }
 
 }  // namespace tfprod

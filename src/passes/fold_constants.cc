@@ -132,29 +132,13 @@ void fold_static_shapes(Graph& graph, std::unordered_map<const Node*, std::vecto
 
 using Values = std::unordered_map<const Node*, std::vector<Tensor>>;  // constant nodes' outputs
 
-// Evaluates `n` when all its inputs are known; its outputs, or nullopt when
-// it cannot or must not be folded (with a warning where that is news).
-std::optional<std::vector<Tensor>> evaluate_node(Node& n, Values& values, const FoldOptions& options,
-                                                 std::mt19937_64& rng, FoldReport& report) {
-  bool inputs_constant = true;
-  for (const auto& in : n.inputs) inputs_constant = inputs_constant && values.count(in.node);
-  for (const Node* c : n.control_inputs) inputs_constant = inputs_constant && values.count(c);
-  if (!inputs_constant || never_fold(n)) return std::nullopt;
-  const eval::KernelDef* kernel = eval::find_kernel(n.op);
-  if (!kernel) {
-    report.warnings.push_back(fmt::format("{} (op {}): no kernel, kept", n.name(), n.op));
-    return std::nullopt;
-  }
-  if (kernel->random || kernel->stateful) return std::nullopt;
-  std::vector<const Tensor*> inputs;
-  for (const auto& in : n.inputs) {
-    const auto& outs = values[in.node];
-    if (static_cast<std::size_t>(in.index) >= outs.size()) return std::nullopt;
-    inputs.push_back(&outs[static_cast<std::size_t>(in.index)]);
-  }
+// Runs `n`'s kernel on `inputs`; its outputs, or nullopt (with a warning
+// where that is news) when it fails or must not be folded.
+std::optional<std::vector<Tensor>> run_kernel(Node& n, const eval::KernelDef& kernel, std::vector<const Tensor*> inputs,
+                                              const FoldOptions& options, std::mt19937_64& rng, FoldReport& report) {
   eval::KernelContext ctx(n, std::move(inputs), &rng);
   try {
-    kernel->fn(ctx);
+    kernel.fn(ctx);
   } catch (const Error& e) {
     report.warnings.push_back(fmt::format("{}: kept: {}", n.name(), e.what()));
     return std::nullopt;
@@ -170,6 +154,84 @@ std::optional<std::vector<Tensor>> evaluate_node(Node& n, Values& values, const 
   return std::move(ctx.outputs());
 }
 
+// Which nodes are constant, and their outputs. A Const is constant without
+// being read: its tensor is decoded only when a node being folded reads it,
+// and dropped once every reader has been visited. So folding a graph whose
+// large weights feed only non-constant nodes (a MatMul on the input) decodes
+// none of them: memory stays at the graph's own.
+class Constants {
+ public:
+  Constants(const FoldOptions& options, FoldReport& report) : options_(options), report_(report) {}
+
+  bool known(const Node* n) const { return known_.count(n) > 0; }
+  void add(const Node* n, std::vector<Tensor> outs) {
+    known_.insert(n);
+    values_[n] = std::move(outs);
+  }
+  void add_const(Node& n) {
+    known_.insert(&n);
+    std::unordered_set<const Node*> readers;
+    for (const Use& u : n.uses())
+      if (u.input_index >= 0) readers.insert(u.node);
+    unread_[&n] = readers.size();
+  }
+  Values& values() { return values_; }
+
+  // `n`'s outputs when all its inputs are constant and it may be folded.
+  std::optional<std::vector<Tensor>> evaluate(Node& n, std::mt19937_64& rng) {
+    for (const auto& in : n.inputs)
+      if (!known(in.node)) return std::nullopt;
+    for (const Node* c : n.control_inputs)
+      if (!known(c)) return std::nullopt;
+    if (never_fold(n)) return std::nullopt;
+    const eval::KernelDef* kernel = eval::find_kernel(n.op);
+    if (!kernel) {
+      report_.warnings.push_back(fmt::format("{} (op {}): no kernel, kept", n.name(), n.op));
+      return std::nullopt;
+    }
+    if (kernel->random || kernel->stateful) return std::nullopt;
+    std::vector<const Tensor*> inputs;
+    for (const auto& in : n.inputs) {
+      const std::vector<Tensor>* outs = outputs_of(*in.node, rng);
+      if (!outs || static_cast<std::size_t>(in.index) >= outs->size()) return std::nullopt;
+      inputs.push_back(&(*outs)[static_cast<std::size_t>(in.index)]);
+    }
+    return run_kernel(n, *kernel, std::move(inputs), options_, rng, report_);
+  }
+
+  // Called once `n` was visited: Const values only `n` still needed go.
+  void visited(const Node& n) {
+    std::unordered_set<const Node*> producers;
+    for (const auto& in : n.inputs) producers.insert(in.node);
+    for (const Node* p : producers) {
+      auto it = unread_.find(p);
+      if (it == unread_.end() || it->second == 0) continue;
+      if (--it->second == 0) values_.erase(p);
+    }
+  }
+
+ private:
+  // A constant node's outputs, decoding a Const on first use (nullptr, and
+  // the Const no longer constant, when its tensor does not decode).
+  const std::vector<Tensor>* outputs_of(Node& n, std::mt19937_64& rng) {
+    if (auto it = values_.find(&n); it != values_.end()) return &it->second;
+    if (n.op != "Const" || !unread_.count(&n)) return nullptr;
+    const eval::KernelDef* kernel = eval::find_kernel("Const");
+    auto outs = kernel ? run_kernel(n, *kernel, {}, options_, rng, report_) : std::nullopt;
+    if (!outs) {
+      known_.erase(&n);
+      return nullptr;
+    }
+    return &(values_[&n] = std::move(*outs));
+  }
+
+  const FoldOptions& options_;
+  FoldReport& report_;
+  std::unordered_set<const Node*> known_;
+  Values values_;
+  std::unordered_map<const Node*, std::size_t> unread_;  // Const -> readers not yet visited
+};
+
 // A constant node to replace, and which of its outputs non-constant nodes read.
 struct Replacement {
   Node* node;
@@ -179,17 +241,17 @@ struct Replacement {
 // Every non-Const constant node whose value someone outside the constants
 // needs (a kept node: its output 0). Decided before anything changes, so a
 // failure leaves the graph intact.
-std::vector<Replacement> plan_replacements(const Graph& graph, const Values& values,
+std::vector<Replacement> plan_replacements(const Graph& graph, const Constants& constants,
                                            const std::unordered_set<std::string>& keep) {
   std::unordered_map<const Node*, std::unordered_set<int>> needed;
   for (Node* n : graph.nodes()) {
-    if (values.count(n)) continue;
+    if (constants.known(n)) continue;
     for (const auto& in : n->inputs)
-      if (values.count(in.node)) needed[in.node].insert(in.index);
+      if (constants.known(in.node)) needed[in.node].insert(in.index);
   }
   std::vector<Replacement> plan;
   for (Node* n : graph.nodes()) {
-    if (!values.count(n) || n->op == "Const") continue;
+    if (!constants.known(n) || n->op == "Const") continue;
     auto it = needed.find(n);
     std::vector<int> ports;
     if (it != needed.end()) ports.assign(it->second.begin(), it->second.end());
@@ -202,10 +264,10 @@ std::vector<Replacement> plan_replacements(const Graph& graph, const Values& val
 
 // A node read at output 0 alone becomes the Const; otherwise each needed
 // output k gets a Const NAME/_folded_k that its non-constant readers read.
-void apply_replacements(Graph& graph, const std::vector<Replacement>& plan, Values& values,
+void apply_replacements(Graph& graph, const std::vector<Replacement>& plan, Constants& constants,
                         const std::unordered_map<const Node*, const Node*>& shape_controls, FoldReport& report) {
   for (const auto& [node, ports] : plan) {
-    auto& outs = values[node];
+    auto& outs = constants.values().at(node);
     Node* control = nullptr;
     if (auto it = shape_controls.find(node); it != shape_controls.end()) control = const_cast<Node*>(it->second);
     if (ports.size() == 1 && ports[0] == 0) {
@@ -218,7 +280,7 @@ void apply_replacements(Graph& graph, const std::vector<Replacement>& plan, Valu
         make_const(graph, c, outs[static_cast<std::size_t>(port)]);
         if (control) graph.add_control_input(c, control);
         for (const Use& u : std::vector<Use>(node->uses()))
-          if (u.input_index >= 0 && u.node->inputs[u.input_index] == Endpoint{node, port} && !values.count(u.node))
+          if (u.input_index >= 0 && u.node->inputs[u.input_index] == Endpoint{node, port} && !constants.known(u.node))
             graph.set_input(*u.node, u.input_index, {&c, 0});
       }
     }
@@ -231,25 +293,35 @@ void apply_replacements(Graph& graph, const std::vector<Replacement>& plan, Valu
 FoldReport fold_constants(Graph& graph, const FoldOptions& options) {
   FoldReport report;
   const std::unordered_set<std::string> keep(options.keep.begin(), options.keep.end());
-  Values values;
+  Constants constants(options, report);
   std::mt19937_64 rng(0);
   std::vector<Node*> had_readers;
   for (Node* n : graph.nodes())
     if (!n->uses().empty()) had_readers.push_back(n);
   std::unordered_map<const Node*, const Node*> shape_controls;
-  if (options.fold_shapes) fold_static_shapes(graph, values, shape_controls, report);
+  if (options.fold_shapes) {
+    Values shapes;
+    fold_static_shapes(graph, shapes, shape_controls, report);
+    for (auto& [node, outs] : shapes) constants.add(node, std::move(outs));
+  }
 
   for (Node* n : graph.topological_order()) {
-    if (values.count(n)) continue;  // a static shape, already known
-    if (auto outs = evaluate_node(*n, values, options, rng, report)) values[n] = std::move(*outs);
+    if (constants.known(n)) {
+      // a static shape, already known
+    } else if (n->op == "Const" && n->inputs.empty() && n->control_inputs.empty()) {
+      constants.add_const(*n);
+    } else if (auto outs = constants.evaluate(*n, rng)) {
+      constants.add(n, std::move(*outs));
+    }
+    constants.visited(*n);
   }
-  apply_replacements(graph, plan_replacements(graph, values, keep), values, shape_controls, report);
+  apply_replacements(graph, plan_replacements(graph, constants, keep), constants, shape_controls, report);
 
   // Remove constant nodes that had readers before and have none now (and,
   // so, the constants only they read). Sinks the graph had anyway stay.
   std::vector<Node*> seeds;
   for (Node* n : had_readers)
-    if (values.count(n)) seeds.push_back(n);
+    if (constants.known(n)) seeds.push_back(n);
   const std::unordered_set<const Node*> removable(seeds.begin(), seeds.end());
   erase_dead(graph, seeds, keep, [&](const Node& n) { return removable.count(&n) > 0; }, &report.removed);
   return report;
