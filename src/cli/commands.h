@@ -22,5 +22,6 @@ void add_preflight_command(CLI::App& app, std::function<int()>* action);
 void add_view_command(CLI::App& app, std::function<int()>* action);
 void add_export_command(CLI::App& app, std::function<int()>* action);
 void add_metrics_command(CLI::App& app, std::function<int()>* action);
+void add_report_command(CLI::App& app, std::function<int()>* action);
 
 }  // namespace tfprod::cli
