@@ -73,7 +73,7 @@ std::string training_report_html(const fs::path& dir, const TrainingReportOption
     body += fmt::format("<label><input type=\"checkbox\" id=\"log-scale\"{}> log scale</label>\n",
                         options.log_scale ? " checked" : "");
     body += "<div id=\"curves-linear\">" + events::metrics_svg(runs, linear) + "</div>\n";
-    body += "<div id=\"curves-log\" style=\"display:none\">" + events::metrics_svg(runs, log) + "</div>\n";
+    body += "<div id=\"curves-log\">" + events::metrics_svg(runs, log) + "</div>\n";
     std::string runs_line;
     for (const auto& r : runs) {
       runs_line += fmt::format("{}{} ({} scalar tags)", runs_line.empty() ? "" : ", ", r.name, r.scalars.size());
