@@ -79,8 +79,10 @@ std::string metrics_svg(const std::vector<Run>& runs, const PlotOptions& options
     auto X = [&](double s) { return ox + ml + (s - smin) / (smax - smin) * pw; };
     auto Y = [&](double v) { return oy + mt + (1 - (tv(v) - lo) / (hi - lo)) * ph; };
     svg += fmt::format("<g class=\"chart\" data-tag=\"{}\">\n", esc(tag));
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"13\" font-weight=\"bold\">{}{}</text>\n", ox + ml,
-                       oy + 16, esc(tag), options.log_scale ? " (log)" : "");
+    const std::size_t fit = static_cast<std::size_t>(std::max(10.0, (w - ml) / 7.5));
+    const std::string title = tag.size() > fit ? "..." + tag.substr(tag.size() - (fit - 3)) : tag;
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"13\" font-weight=\"bold\"><title>{}</title>{}{}</text>\n",
+                       ox + ml, oy + 16, esc(tag), esc(title), options.log_scale ? " (log)" : "");
     svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>\n", ox + ml,
                        oy + mt, pw, ph);
     for (int k = 0; k <= 4; ++k) {  // value ticks
@@ -92,8 +94,8 @@ std::string metrics_svg(const std::vector<Run>& runs, const PlotOptions& options
     }
     for (int k = 0; k <= 4; ++k) {  // step ticks
       const double s = smin + (smax - smin) * k / 4;
-      svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", X(s), oy + mt + ph + 14,
-                         num(std::round(s)));
+      svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{:.0f}</text>\n", X(s), oy + mt + ph + 14,
+                         std::round(s));
     }
     svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">step</text>\n", ox + ml + pw / 2,
                        oy + mt + ph + 28);
@@ -111,14 +113,17 @@ std::string metrics_svg(const std::vector<Run>& runs, const PlotOptions& options
         d += fmt::format("{}{:.1f},{:.1f} ", pen ? "L" : "M", X(static_cast<double>(s.steps[i])), Y(v));
         pen = true;
       }
-      if (s.size() == 1 && pen)
-        svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>\n",
-                           X(static_cast<double>(s.steps[0])), Y(s.values[0]), colour);
-      else if (!d.empty())
+      // Few points (an eval run logs once per checkpoint): a marker on each.
+      if (s.size() <= 30)
+        for (std::size_t i = 0; i < s.size(); ++i)
+          if (std::isfinite(s.values[i]) && !(options.log_scale && s.values[i] <= 0))
+            svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>\n",
+                               X(static_cast<double>(s.steps[i])), Y(s.values[i]), colour);
+      if (s.size() > 1 && !d.empty())
         svg += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n", d, colour);
       svg += fmt::format("<text class=\"legend\" x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"{}\">{}</text>\n",
                          ox + ml + pw - 4, oy + mt + 12 + 12 * static_cast<double>(l), colour,
-                         esc(lines[l].first->name));
+                         esc(lines[l].first->name == "." ? ". (top folder)" : lines[l].first->name));
     }
     svg += "</g>\n";
   }
