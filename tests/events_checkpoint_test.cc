@@ -1,5 +1,5 @@
 // Choosing the checkpoint to export by its eval metrics: export --checkpoint
-// best / best:METRIC / step:N on mnist_estimator_tf15 (as it is, and with an
+// best / best:METRIC / step:N (and freeze --checkpoint best) on mnist_estimator_tf15 (as it is, and with an
 // eval run added that makes an older checkpoint the best), the refusal
 // without eval metrics, and inspect's per-checkpoint metrics.
 #include <gtest/gtest.h>
@@ -74,6 +74,10 @@ TEST(EventsCheckpoint, AnOlderCheckpointWinsWhenItsEvalIsBetter) {
   r = run(fmt::format("'{}' export '{}' --checkpoint step:1 --no-verify -q -o '{}'", tfprod, dir.string(), out));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("model.ckpt-1 (--checkpoint step:1"), std::string::npos) << r.output;
+  r = run(fmt::format("'{}' freeze '{}' --checkpoint best --output softmax_tensor -o '{}'", tfprod, dir.string(), out));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("froze 6 variables (18.9 KiB) from " + dir.string() + "/model.ckpt-1;"), std::string::npos)
+      << r.output;
   r = run(fmt::format("'{}' export '{}' --checkpoint step:7 --no-verify -q -o '{}'", tfprod, dir.string(), out));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("no checkpoint at step 7 on disk (checkpoints at steps 1, 20000)"), std::string::npos)
