@@ -6,7 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <fstream>
 
 #include "events_support.h"
 #include "test_support.h"
@@ -144,6 +147,43 @@ TEST(Events, TensorScalarsFollowTheTagsFirstMetadata) {
   EXPECT_EQ(series(run, "loss").values, (std::vector<double>{0.5, 0.25}));
   EXPECT_EQ(run.scalars.count("nometa"), 0u);
   EXPECT_EQ(run.others.count("nometa"), 1u);
+}
+
+// Resident memory now (statm), in bytes.
+uint64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+TEST(Events, ReadingStreamsMemoryDoesNotGrowWithTheFile) {
+  const fs::path f = scratch_dir() / "events.out.tfevents.big";
+  {
+    std::filesystem::create_directories(f.parent_path());
+    std::ofstream out(f, std::ios::binary);
+    const std::string head = framed({version_event()});
+    out.write(head.data(), static_cast<std::streamsize>(head.size()));
+    // 64 MiB of 1 MiB histogram-like records and small scalars.
+    tf::Event big = scalar_event(1, "h", 0);
+    big.mutable_summary()->mutable_value(0)->set_obsolete_old_style_histogram(std::string(1 << 20, 'x'));
+    const std::string big_rec = events::frame_record(big.SerializeAsString());
+    for (int i = 0; i < 64; ++i) {
+      out.write(big_rec.data(), static_cast<std::streamsize>(big_rec.size()));
+      const std::string small = framed({scalar_event(i, "loss", 1.0f)});
+      out.write(small.data(), static_cast<std::streamsize>(small.size()));
+    }
+  }
+  ASSERT_GT(fs::file_size(f), uint64_t{64} << 20);
+  const uint64_t before = resident_bytes();
+  uint64_t peak = before, events = 0;
+  events::for_each_event(f, [&](const events::EventView&) {
+    peak = std::max(peak, resident_bytes());
+    ++events;
+  });
+  EXPECT_EQ(events, 129u);
+  // One 1 MiB record in the buffer at a time, not the 64 MiB file.
+  EXPECT_LT(peak - before, uint64_t{8} << 20) << "resident memory grew by " << (peak - before) << " bytes";
 }
 
 // --- bad input: each a one-line error naming the file and the byte offset
