@@ -12,6 +12,8 @@
 #include <google/protobuf/text_format.h>
 
 #include "tfprod/error.h"
+#include "tfprod/events.h"
+#include "tfprod/tf/util/event.pb.h"
 #include "tfprod/example_model.h"
 #include "tfprod/model_file.h"
 #include "tfprod/npy.h"
@@ -186,6 +188,52 @@ int main(int argc, char** argv) {
     seed("fuzz_freeze", "graph_binary", std::string(1, '\0') + graph.SerializeAsString());
     seed("fuzz_freeze", "graph_text", std::string(1, '\1') + slurp(ex / "graph.pbtxt"));
     seed("fuzz_freeze", "index", std::string(1, '\2') + slurp(ex / "model.ckpt-1000.index"));
+    // Events files: a TF1-style run (simple_values, a restart, a checkpoint
+    // log, a histogram, an image) and a TF2-style one (scalar tensors).
+    {
+      auto event = [](int64_t step) {
+        tfprod::tf::Event e;
+        e.set_wall_time(1.5e9 + static_cast<double>(step));
+        e.set_step(step);
+        return e;
+      };
+      std::string tf1, tf2;
+      tfprod::tf::Event v = event(0);
+      v.set_file_version("brain.Event:2");
+      tf1 += events::frame_record(v.SerializeAsString());
+      tf2 += events::frame_record(v.SerializeAsString());
+      for (int64_t step : {1, 2, 3, 2}) {
+        tfprod::tf::Event e = event(step);
+        auto* loss = e.mutable_summary()->add_value();
+        loss->set_tag("loss");
+        loss->set_simple_value(1.0f / static_cast<float>(step));
+        auto* h = e.mutable_summary()->add_value();
+        h->set_tag("w");
+        h->mutable_histo()->set_num(2);
+        h->mutable_histo()->add_bucket(1);
+        auto* img = e.mutable_summary()->add_value();
+        img->set_tag("img");
+        img->mutable_image()->set_height(1);
+        tf1 += events::frame_record(e.SerializeAsString());
+        tfprod::tf::Event t = event(step);
+        auto* tv = t.mutable_summary()->add_value();
+        tv->set_tag("epoch_loss");
+        tv->mutable_metadata()->mutable_plugin_data()->set_plugin_name("scalars");
+        tv->mutable_tensor()->set_dtype(tfprod::tf::DT_FLOAT);
+        tv->mutable_tensor()->mutable_tensor_shape();
+        tv->mutable_tensor()->add_float_val(0.5f * static_cast<float>(step));
+        tf2 += events::frame_record(t.SerializeAsString());
+      }
+      tfprod::tf::Event s = event(2);
+      s.mutable_session_log()->set_status(tfprod::tf::SessionLog::START);
+      tf1 += events::frame_record(s.SerializeAsString());
+      s.mutable_session_log()->set_status(tfprod::tf::SessionLog::CHECKPOINT);
+      s.mutable_session_log()->set_checkpoint_path("model.ckpt-2");
+      tf1 += events::frame_record(s.SerializeAsString());
+      seed("fuzz_events", "tf1", tf1);
+      seed("fuzz_events", "tf2", tf2);
+      seed("fuzz_events", "truncated", tf1.substr(0, tf1.size() - 7));
+    }
     fs::remove_all(work);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fuzz_make_seeds: %s\n", e.what());

@@ -12,6 +12,7 @@ packages=(
   libopencv-dev libjpeg-dev libpng-dev
   dpkg-dev file
   graphviz
+  chromium fonts-dejavu-core
   clang-14 libclang-rt-14-dev
 )
 

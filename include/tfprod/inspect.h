@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -35,6 +36,8 @@ struct CheckpointFacts {
   uint64_t bytes_on_disk = 0;    // .index + .data-* (V2), the file or its shards (V1)
   bool used = false;             // the one whose variables are listed (the latest)
   std::string error;             // why a listed checkpoint could not be read
+  std::map<std::string, double> eval_metrics;  // logged by an eval run (eval/, eval_*/) at its step
+  std::string eval_run;                        // that run ("" when none)
 };
 
 enum class VariableKind { kModel, kOptimizerSlot, kTrainingState };

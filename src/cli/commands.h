@@ -21,5 +21,7 @@ void add_classify_command(CLI::App& app, std::function<int()>* action);
 void add_preflight_command(CLI::App& app, std::function<int()>* action);
 void add_view_command(CLI::App& app, std::function<int()>* action);
 void add_export_command(CLI::App& app, std::function<int()>* action);
+void add_metrics_command(CLI::App& app, std::function<int()>* action);
+void add_report_command(CLI::App& app, std::function<int()>* action);
 
 }  // namespace tfprod::cli

@@ -5,12 +5,14 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <cstdio>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/model_inputs.h"
 #include "tfprod/error.h"
+#include "tfprod/events.h"
 #include "tfprod/export.h"
 #include "tfprod/file_util.h"
 
@@ -44,7 +46,9 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
                   "Model input NAME[:DTYPE][:SHAPE], e.g. IteratorGetNext:float:1,20,20,1 (repeatable; default: the "
                   "signature's, else guessed)");
   cmd->add_option("--output", args->outputs, "Model output node (repeatable; default: the signature's, else guessed)");
-  cmd->add_option("--checkpoint", args->checkpoint, "Checkpoint prefix or directory (default: found beside the graph)");
+  cmd->add_option("--checkpoint", args->checkpoint,
+                  "Checkpoint prefix or directory (default: found beside the graph), or latest, best (lowest eval "
+                  "loss), best:METRIC, step:N");
   cmd->add_option("--report", args->report, "Also write the report as JSON to this file");
   add_tags_option(cmd, args->tags);
   cmd->add_option("--signature", args->signature, "SavedModel signature")->capture_default_str();
@@ -55,7 +59,14 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
     *action = [=] {
       ExportOptions options;
       options.source = args->path;
-      if (!args->checkpoint.empty()) options.source_options.checkpoint = args->checkpoint;
+      // best / best:METRIC / step:N: chosen by the eval metrics of the training directory.
+      std::optional<events::CheckpointChoice> chosen;
+      if (events::is_checkpoint_selector(args->checkpoint)) {
+        chosen = events::choose_checkpoint(args->path, args->checkpoint);
+        options.source_options.checkpoint = chosen->prefix;
+      } else if (!args->checkpoint.empty()) {
+        options.source_options.checkpoint = args->checkpoint;
+      }
       options.source_options.tags = parse_tags(args->tags);
       options.source_options.signature = args->signature;
       for (const auto& i : args->inputs) options.inputs.push_back(parse_input_flag(i));
@@ -76,6 +87,9 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
         };
       }
       ExportReport report = export_model(options, args->output);
+      if (chosen)
+        report.choices.insert(report.choices.begin(), fmt::format("checkpoint: {} (--checkpoint {}: {})", chosen->prefix,
+                                                                  args->checkpoint, chosen->reason));
       std::fputs(report.text().c_str(), stdout);
       if (!args->report.empty()) write_file_atomically(args->report, report.json());
       if (!report.failure.empty()) {

@@ -6,6 +6,9 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/freeze_job.h"
+#include "tfprod/events.h"
+
+#include <cstdio>
 
 namespace tfprod::cli {
 
@@ -25,7 +28,7 @@ void add_freeze_command(CLI::App& app, std::function<int()>* action) {
       ->required();
   cmd->add_option("-o,--out", job->output, "Output GraphDef (default frozen_graph.pb)");
   cmd->add_option("--output", *outputs, "Output node name(s); repeat or separate with commas");
-  cmd->add_option("--checkpoint", *checkpoint, "Checkpoint prefix or directory (default: found from PATH)");
+  cmd->add_option("--checkpoint", *checkpoint, "Checkpoint prefix or directory (default: found from PATH), or best, best:METRIC, step:N, latest");
   cmd->add_option("--graph", *graph, "Graph file to use instead of the one found in PATH");
   add_tags_option(cmd, *tags);
   cmd->add_option("--signature", job->source.signature, "SavedModel signature")->capture_default_str();
@@ -44,7 +47,15 @@ void add_freeze_command(CLI::App& app, std::function<int()>* action) {
       j.freeze.clear_devices = !*keep_devices;
       j.source.tags = parse_tags(*tags);
       if (!graph->empty()) j.source.graph = *graph;
-      if (!checkpoint->empty()) j.source.checkpoint = *checkpoint;
+      if (events::is_checkpoint_selector(*checkpoint)) {
+        // best / best:METRIC / step:N: chosen by the training directory's eval metrics.
+        const events::CheckpointChoice c = events::choose_checkpoint(j.input, *checkpoint);
+        std::fprintf(stderr, "tfprod freeze: checkpoint %s (--checkpoint %s: %s)\n", c.prefix.c_str(),
+                     checkpoint->c_str(), c.reason.c_str());
+        j.source.checkpoint = c.prefix;
+      } else if (!checkpoint->empty()) {
+        j.source.checkpoint = *checkpoint;
+      }
       if (j.output.extension() == ".pbtxt") j.text = true;
       return run_freeze_job(j);
     };

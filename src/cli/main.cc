@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   tfprod::cli::add_classify_command(app, &action);
   tfprod::cli::add_preflight_command(app, &action);
   tfprod::cli::add_view_command(app, &action);
+  tfprod::cli::add_metrics_command(app, &action);
+  tfprod::cli::add_report_command(app, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

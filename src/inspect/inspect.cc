@@ -10,6 +10,7 @@
 #include "checkpoint/sstable.h"
 #include "inspect/inspect_internal.h"
 #include "tfprod/error.h"
+#include "tfprod/events.h"
 #include "tfprod/model_file.h"
 
 namespace tfprod {
@@ -105,6 +106,21 @@ void collect_io(ModelFacts& f, const ModelSource& src, const Graph& g, const Ins
     for (auto& o : f.io.outputs) o.reason = fmt::format("an output of {}", f.io_source);
 }
 
+// The eval metrics logged at each checkpoint's step (events files of eval
+// runs). Unreadable events files only lose their metrics.
+void add_eval_metrics(std::vector<CheckpointFacts>& checkpoints, const fs::path& dir) {
+  try {
+    const auto metrics = events::checkpoint_metrics(dir);
+    for (auto& c : checkpoints)
+      for (const auto& m : metrics)
+        if (c.step && *c.step == m.step && !m.metrics.empty()) {
+          c.eval_metrics = m.metrics;
+          c.eval_run = m.eval_run;
+        }
+  } catch (const Error&) {
+  }
+}
+
 }  // namespace
 
 ModelFacts inspect_model(const fs::path& path, const InspectOptions& options) {
@@ -148,6 +164,7 @@ ModelFacts inspect_model(const fs::path& path, const InspectOptions& options) {
     f.notes = bare->notes;
     if (is_dir) f.kind = "checkpoint directory";
     f.checkpoints = list_checkpoints(*bare);
+    if (is_dir) add_eval_metrics(f.checkpoints, path);
     collect_checkpoint_variables(f, *bare, nullptr, {});
     return f;
   }
@@ -159,6 +176,7 @@ ModelFacts inspect_model(const fs::path& path, const InspectOptions& options) {
   const auto roles = training_roles(g);
   if (src->checkpoint) {
     f.checkpoints = list_checkpoints(*src->checkpoint);
+    if (is_dir) add_eval_metrics(f.checkpoints, path);
     collect_checkpoint_variables(f, *src->checkpoint, &g, roles);
   } else {
     collect_graph_variables(f, g, roles);

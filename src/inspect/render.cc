@@ -101,12 +101,19 @@ void add_text(std::string& out, const ModelFacts& f) {
                 f.tf_version.empty() ? "" : (f.tf_version + ", "), f.producer);
   for (const auto& n : f.notes) out += fmt::format("  note: {}\n", n);
 
-  if (f.checkpoints.size() > 1 || (f.checkpoints.size() == 1 && !f.checkpoints[0].used)) {
+  bool any_metrics = false;
+  for (const auto& c : f.checkpoints) any_metrics = any_metrics || !c.eval_metrics.empty();
+  if (f.checkpoints.size() > 1 || (f.checkpoints.size() == 1 && (!f.checkpoints[0].used || any_metrics))) {
     out += "checkpoints:\n";
-    for (const auto& c : f.checkpoints)
-      out += fmt::format("  {} {:<50} {:<14} {}{}\n", c.used ? "*" : " ", c.prefix,
+    for (const auto& c : f.checkpoints) {
+      std::string metrics;
+      for (const auto& [name, value] : c.eval_metrics) metrics += fmt::format(" {}={:.6g}", name, value);
+      if (any_metrics)
+        metrics = metrics.empty() ? "  no eval metrics" : fmt::format("  eval ({}):{}", c.eval_run, metrics);
+      out += fmt::format("  {} {:<50} {:<14} {}{}{}\n", c.used ? "*" : " ", c.prefix,
                   c.step ? fmt::format("step {}", *c.step) : "", human_bytes(c.bytes_on_disk),
-                  c.error.empty() ? "" : (" (" + c.error + ")"));
+                  c.error.empty() ? "" : (" (" + c.error + ")"), metrics);
+    }
   }
   for (const auto& c : f.checkpoints)
     if (c.used)
@@ -193,7 +200,9 @@ Json to_json(const ModelFacts& f) {
                      {"step", c.step ? Json(*c.step) : Json()},
                      {"bytes_on_disk", c.bytes_on_disk},
                      {"used", c.used},
-                     {"error", c.error}});
+                     {"error", c.error},
+                     {"eval_metrics", c.eval_metrics},
+                     {"eval_run", c.eval_run}});
   j["checkpoints"] = std::move(ckpts);
   j["checkpoint_tensors"] = f.checkpoint_tensors;
   Json vars = Json::array();
