@@ -83,6 +83,10 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
   const std::vector<const Node*> needed = ancestors(roots);
   const std::set<const Node*> needed_set(needed.begin(), needed.end());
 
+  for (const Node* n : needed)
+    if (n->op != "Const" && n->op != "Placeholder" && n->op != "NoOp" && !onnx_export::find_handler(n->op))
+      fail("{} ({}): no ONNX export for op {}", n->name(), n->op, n->op);
+
   // Feeds: zeros of each input placeholder's (fully known) shape.
   std::vector<std::pair<std::string, Tensor>> feeds;
   std::vector<const Node*> input_nodes;

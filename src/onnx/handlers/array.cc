@@ -17,7 +17,9 @@ namespace {
 std::vector<int64_t> const_ints(const Node& n, Builder& b, std::size_t i, const char* what) {
   const Tensor* t = b.constant(n, i);
   if (!t) unsupported(n, std::string(what) + " that is not constant");
-  return eval::as_ints(*t);
+  std::vector<int64_t> v(static_cast<std::size_t>(t->num_elements()));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = eval::element_as_int(*t, static_cast<int64_t>(i));
+  return v;
 }
 
 int64_t axis_in(const Node& n, int64_t axis, int64_t rank) {

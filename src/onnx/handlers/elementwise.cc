@@ -1,7 +1,7 @@
 // Element-wise and activation ops: TF's broadcasting is numpy's, as ONNX's
 // is, so most map one to one. BiasAdd of an NCHW tensor reshapes the bias to
 // [C,1,1]; Relu6 is Clip(0, 6); Rsqrt, Square and SquaredDifference are
-// spelled with primitives; Softmax / LogSoftmax act on the last axis (before
+// spelled with primitives (Relu6 too: OpenCV 4.6 reads no opset-11 Clip); Softmax / LogSoftmax act on the last axis (before
 // opset 13 ONNX's axis=rank-1 coerces to 2-D, which is the same thing).
 #include <fmt/format.h>
 
@@ -22,7 +22,7 @@ void unary(const Node& n, Builder& b) {
   b.add(Op, {b.in(n, 0)}, {b.out(n)});
 }
 
-constexpr char kAdd[] = "Add", kSub[] = "Sub", kMul[] = "Mul", kDiv[] = "Div", kMax[] = "Max", kMin[] = "Min",
+constexpr char kAdd[] = "Add", kSub[] = "Sub", kMul[] = "Mul",
                kPow[] = "Pow", kGreater[] = "Greater", kLess[] = "Less", kEqual[] = "Equal", kAnd[] = "And",
                kOr[] = "Or";
 constexpr char kRelu[] = "Relu", kSigmoid[] = "Sigmoid", kTanh[] = "Tanh", kExp[] = "Exp", kLog[] = "Log",
@@ -43,16 +43,42 @@ void bias_add(const Node& n, Builder& b) {
   b.add("Add", {b.in(n, 0), bias}, {b.out(n)});
 }
 
+// Maximum / Minimum with a constant scalar: OpenCV 4.6 reads Max and Min
+// only between tensors, so max(x, c) = Relu(x - c) + c and
+// min(x, c) = c - Relu(c - x).
+void max_min(const Node& n, Builder& b) {
+  const bool max = n.op == "Maximum";
+  int constant = -1;
+  for (int i : {0, 1})
+    if (const Tensor* c = b.constant(n, static_cast<std::size_t>(i)); c && c->num_elements() == 1) constant = i;
+  if (constant < 0) {
+    b.add(max ? "Max" : "Min", {b.in(n, 0), b.in(n, 1)}, {b.out(n)});
+    return;
+  }
+  const std::string x = b.in(n, static_cast<std::size_t>(1 - constant)), c = b.in(n, static_cast<std::size_t>(constant));
+  const std::string base = n.name() + "/onnx/";
+  const std::string diff = b.fresh(base + "diff"), relu = b.fresh(base + "relu");
+  b.add("Sub", {max ? x : c, max ? c : x}, {diff});
+  b.add("Relu", {diff}, {relu});
+  b.add(max ? "Add" : "Sub", {max ? relu : c, max ? c : relu}, {b.out(n)});
+}
+
 void add_n(const Node& n, Builder& b) {
   std::vector<std::string> ins;
   for (std::size_t i = 0; i < n.inputs.size(); ++i) ins.push_back(b.in(n, i));
   b.add("Sum", ins, {b.out(n)});
 }
 
+// Relu6(x) = Relu(x) - Relu(x - 6): OpenCV 4.6 reads Clip only in its
+// pre-opset-11 form (min and max as attributes), which opsets 11+ lack.
 void relu6(const Node& n, Builder& b) {
   const DataType t = b.info(n, 0).dtype;
-  b.add("Clip", {b.in(n, 0), b.scalar(n.name() + "/onnx/min", t, 0), b.scalar(n.name() + "/onnx/max", t, 6)},
-        {b.out(n)});
+  const std::string x = b.in(n, 0), base = n.name() + "/onnx/";
+  const std::string relu = b.fresh(base + "relu"), shifted = b.fresh(base + "minus6"), over = b.fresh(base + "over6");
+  b.add("Relu", {x}, {relu});
+  b.add("Sub", {x, b.scalar(base + "six", t, 6)}, {shifted});
+  b.add("Relu", {shifted}, {over});
+  b.add("Sub", {relu, over}, {b.out(n)});
 }
 
 void leaky_relu(const Node& n, Builder& b) {
@@ -134,8 +160,7 @@ void register_elementwise(HandlerTable& t) {
   t["Mul"] = &binary<kMul>;
   t["RealDiv"] = t["Div"] = &real_div;
   t["FloorDiv"] = &floor_div;
-  t["Maximum"] = &binary<kMax>;
-  t["Minimum"] = &binary<kMin>;
+  t["Maximum"] = t["Minimum"] = &max_min;
   t["Pow"] = &binary<kPow>;
   t["Greater"] = &binary<kGreater>;
   t["Less"] = &binary<kLess>;

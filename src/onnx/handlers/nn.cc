@@ -108,6 +108,59 @@ void conv2d(const Node& n, Builder& b) {
   finish(n, b, l, op, y);
 }
 
+// Conv2DBackpropInput(input_sizes, filter[KH,KW,O,I], x): a ConvTranspose
+// whose pads are the forward convolution's (on the static output size) and
+// whose output_padding makes up the rest of that size.
+void conv2d_transpose(const Node& n, Builder& b) {
+  const Layout l = layout_of(n);
+  const Tensor* w = b.constant(n, 1);
+  if (!w || w->shape.size() != 4) unsupported(n, "a filter that is not a 4-D constant");
+  const Shape& out = b.out_info(n).shape;
+  const Shape& in = b.info(n, 2).shape;
+  if (out.size() != 4 || in.size() != 4) unsupported(n, "tensors that are not 4-D");
+  const std::vector<int64_t> kernel{w->shape[0], w->shape[1]};
+  const std::vector<int64_t> strides = l.spatial(tf_ints(n, "strides"));
+  const auto* d = n.attr("dilations");
+  const std::vector<int64_t> dilations = d ? l.spatial(tf_ints(n, "dilations")) : std::vector<int64_t>{1, 1};
+  const int64_t out_hw[2] = {l.nhwc ? out[1] : out[2], l.nhwc ? out[2] : out[3]};
+  const int64_t in_hw[2] = {l.nhwc ? in[1] : in[2], l.nhwc ? in[2] : in[3]};
+  const std::string padding = tf_string(n, "padding", "VALID");
+  if (padding != "SAME" && padding != "VALID") unsupported(n, "padding " + padding);
+  std::vector<int64_t> pads(4, 0), extra(2, 0);
+  for (int i = 0; i < 2; ++i) {
+    if (padding == "SAME") {
+      const int64_t o = (out_hw[i] + strides[i] - 1) / strides[i];
+      const int64_t total =
+          std::max<int64_t>((o - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - out_hw[i], 0);
+      pads[i] = total / 2;
+      pads[i + 2] = total - total / 2;
+    }
+    extra[i] = out_hw[i] - (strides[i] * (in_hw[i] - 1) + (kernel[i] - 1) * dilations[i] + 1 - pads[i] - pads[i + 2]);
+    if (extra[i] < 0 || extra[i] >= strides[i]) unsupported(n, "an output size no ConvTranspose gives");
+  }
+  const std::string x0 = b.in(n, 2);
+  const std::string x = l.nhwc ? b.transpose(x0, kToNchw, n.name() + "/onnx/to_nchw") : x0;
+  const std::string y = result_name(n, b, l);
+  // OpenCV 4.6 refuses asymmetric pads: then the full result is cropped.
+  const bool crop = pads[0] != pads[2] || pads[1] != pads[3];
+  const std::string full = crop ? b.fresh(n.name() + "/onnx/full") : y;
+  auto& op = b.add("ConvTranspose", {x, b.initializer(n.name() + "/onnx/filter", permute_tensor(*w, {3, 2, 0, 1}))},
+                   {full});
+  set_attr(op, "kernel_shape", kernel);
+  set_attr(op, "strides", strides);
+  set_attr(op, "dilations", dilations);
+  if (!crop) {
+    set_attr(op, "pads", pads);
+    if (extra[0] || extra[1]) set_attr(op, "output_padding", extra);
+  } else {
+    const std::string base = n.name() + "/onnx/crop_";
+    b.add("Slice", {full, b.ints(base + "starts", {pads[0], pads[1]}),
+                    b.ints(base + "ends", {pads[0] + out_hw[0], pads[1] + out_hw[1]}), b.ints(base + "axes", {2, 3})},
+          {y});
+  }
+  finish(n, b, l, op, y);
+}
+
 void pool(const Node& n, Builder& b) {
   const Layout l = layout_of(n);
   const std::vector<int64_t> kernel = l.spatial(tf_ints(n, "ksize"));
@@ -131,7 +184,7 @@ void fused_batch_norm(const Node& n, Builder& b) {
   const std::string x = nchw_input(n, b, l);
   const std::string y = result_name(n, b, l);
   auto& op = b.add("BatchNormalization", {x, b.in(n, 1), b.in(n, 2), b.in(n, 3), b.in(n, 4)}, {y});
-  set_attr(op, "epsilon", tf_float(n, "epsilon", 1e-3f));
+  set_attr(op, "epsilon", tf_float(n, "epsilon", 1e-4f));  // TF's default
   finish(n, b, l, op, y);
   // Outputs 1.. (batch statistics) are for training only: refused if read.
   for (const Use& u : n.uses())
@@ -159,6 +212,7 @@ void lrn(const Node& n, Builder& b) {
 
 void register_nn(HandlerTable& t) {
   t["Conv2D"] = t["DepthwiseConv2dNative"] = &conv2d;
+  t["Conv2DBackpropInput"] = &conv2d_transpose;
   t["MaxPool"] = t["AvgPool"] = &pool;
   t["FusedBatchNorm"] = t["FusedBatchNormV2"] = t["FusedBatchNormV3"] = &fused_batch_norm;
   t["LRN"] = &lrn;

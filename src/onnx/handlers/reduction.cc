@@ -1,5 +1,6 @@
-// Reductions: TF's constant axes become ONNX's (an input for ReduceSum from
-// opset 13, an attribute for the others up to opset 17). TF reducing over no
+// Reductions: TF's constant axes become ONNX's attribute. From opset 13
+// ReduceSum takes its axes as an input, which OpenCV 4.6 refuses: there it is
+// ReduceMean times the element count. TF reducing over no
 // axes is the identity, where ONNX would reduce everything. ArgMax/ArgMin
 // give int64 in ONNX; a TF output_type of int32 adds a Cast.
 #include <algorithm>
@@ -38,7 +39,16 @@ void reduce(const Node& n, Builder& b) {
     return;
   }
   if (op == "ReduceSum" && b.opset() >= 13) {
-    set_attr(b.add(op, {b.in(n, 0), b.ints(n.name() + "/onnx/axes", axes)}, {b.out(n)}), "keepdims", keep);
+    // OpenCV 4.6 refuses ReduceSum with its opset-13 axes input: the mean
+    // over the axes times their element count.
+    const Shape& in = b.info(n, 0).shape;
+    int64_t count = 1;
+    for (int64_t a : axes) count *= in[static_cast<std::size_t>(a)];
+    const std::string mean = b.fresh(n.name() + "/onnx/mean");
+    auto& node = b.add("ReduceMean", {b.in(n, 0)}, {mean});
+    set_attr(node, "axes", axes);
+    set_attr(node, "keepdims", keep);
+    b.add("Mul", {mean, b.scalar(n.name() + "/onnx/count", b.info(n, 0).dtype, static_cast<double>(count))}, {b.out(n)});
     return;
   }
   auto& node = b.add(op, {b.in(n, 0)}, {b.out(n)});
