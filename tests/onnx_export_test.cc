@@ -55,7 +55,7 @@ TfGraph conv_net() {
   set(p2, "ksize", {1, 3, 3, 1});
   set(p2, "strides", {1, 1, 1, 1});
   auto& d = g.op("dw", "DepthwiseConv2dNative", {"pool2", "w3"});
-  set(d, "padding", "VALID");
+  set(d, "padding", "SAME");
   set(d, "strides", {1, 1, 1, 1});
   g.op("out", "Tanh", {"dw"});
   return g;
@@ -66,6 +66,19 @@ TEST(OnnxNn, ConvPoolDepthwiseMatchInOpenCvAndOnnxRuntime) {
   expect_matches(c);
   // Only the boundary is NHWC: one Transpose in, one out.
   EXPECT_EQ(c.model.transposes, 2u);
+}
+
+TEST(OnnxNn, ATransposeOfSizeOneDimsBecomesAReshape) {
+  TfGraph g;
+  g.placeholder("x", {1, 6, 6, 1});
+  g.weights("w", {3, 3, 1, 1});
+  auto& c1 = g.op("conv", "Conv2D", {"x", "w"});
+  set(c1, "padding", "SAME");
+  set(c1, "strides", {1, 1, 1, 1});
+  g.op("out", "Relu", {"conv"});
+  auto c = test::check_onnx(g.graph(), {"x"}, {"out"});
+  expect_matches(c);
+  EXPECT_EQ(c.model.transposes, 0u);  // NHWC with one channel is NCHW's memory order
 }
 
 TEST(OnnxNn, NchwInputsAndOutputsLeaveNoTranspose) {

@@ -100,7 +100,7 @@ class Optimizer {
   void run() {
     for (int round = 0; round < 16; ++round) {
       while (step()) prune(g_);
-      if (!fold_flatten()) break;
+      if (!fold_with_shapes()) break;
       prune(g_);
     }
   }
@@ -196,6 +196,13 @@ class Optimizer {
     index();
     for (int i = 0; i < g_.node_size(); ++i) {
       const auto& t = g_.node(i);
+      if (t.op_type() == "Reshape") {  // Reshape(Reshape(x)) = Reshape(x)
+        auto p = producer_.find(t.input(0));
+        if (p != producer_.end() && g_.node(p->second).op_type() == "Reshape") {
+          g_.mutable_node(i)->set_input(0, g_.node(p->second).input(0));
+          return true;
+        }
+      }
       if (t.op_type() != "Transpose") continue;
       if (cancel(i)) return true;
       if (push(i)) return true;
@@ -352,9 +359,10 @@ class Optimizer {
     return true;
   }
 
-  // Transpose(p, p[0] = 0) -> Reshape([N, K]) -> MatMul(., W[K, M]):
-  // the Reshape reads the Transpose's input and W's rows are permuted.
-  bool fold_flatten() {
+  // With the shapes ONNX's inference gives: Transpose(p, p[0] = 0) ->
+  // Reshape([N, K]) -> MatMul(., W[K, M]): the Reshape reads the Transpose's
+  // input and W's rows are permuted; a Transpose of size-1 dims is a Reshape.
+  bool fold_with_shapes() {
     index();
     std::unordered_map<std::string, std::vector<int64_t>> shapes;
     try {
@@ -375,6 +383,30 @@ class Optimizer {
     for (const auto& v : g_.value_info()) record(v);
     for (const auto& v : g_.input()) record(v);
     g_.clear_value_info();
+    bool changed = fold_flatten(shapes);
+    // A Transpose that moves only dims of size 1 keeps the memory order: a Reshape.
+    for (int i = 0; i < g_.node_size(); ++i) {
+      onnx::NodeProto& t = *g_.mutable_node(i);
+      if (t.op_type() != "Transpose") continue;
+      const Perm perm = ints_attr(t, "perm");
+      auto xs = shapes.find(t.input(0));
+      if (!valid_perm(perm) || xs == shapes.end() || xs->second.size() != perm.size()) continue;
+      std::vector<int64_t> kept, out;
+      for (int64_t p : perm) {
+        out.push_back(xs->second[static_cast<std::size_t>(p)]);
+        if (out.back() != 1) kept.push_back(p);
+      }
+      if (!std::is_sorted(kept.begin(), kept.end())) continue;
+      const std::string shape = ints_initializer(t.output(0) + "/shape", out);
+      t.set_op_type("Reshape");
+      t.clear_attribute();
+      t.add_input(shape);
+      changed = true;
+    }
+    return changed;
+  }
+
+  bool fold_flatten(const std::unordered_map<std::string, std::vector<int64_t>>& shapes) {
     bool changed = false;
     for (int i = 0; i < g_.node_size(); ++i) {
       const onnx::NodeProto& t = g_.node(i);

@@ -8,6 +8,7 @@
 //            ReduceMean(keepdims) / Pad / Softmax  :  their axes and pads permuted
 //   fold:    Transpose(p) -> Reshape([N, K]) -> MatMul(Const W)
 //                                              =>  Reshape([N, K]) -> MatMul(W with its rows permuted)
+//            Transpose moving only dims of size 1  =>  Reshape;  Reshape(Reshape(x)) => Reshape(x)
 //
 // so that a conv net keeps Transposes only where it meets the outside (its
 // NHWC inputs and outputs). Values named as graph outputs keep their names;
