@@ -5,7 +5,7 @@ include(CMakePackageConfigHelpers)
 
 set(TFPROD_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tfprod)
 
-install(TARGETS tfprod freeze_graph transform_graph summarize_graph optimize_for_inference
+install(TARGETS tfprod freeze_graph transform_graph summarize_graph optimize_for_inference tf2onnx
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS tfprod_opencv_plugin LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/tfprod)
 

@@ -80,5 +80,49 @@ TEST(OnnxCli, OnnxFlagsAreRefusedForAGraphDefAndBadOpsetsForOnnx) {
   EXPECT_FALSE(fs::exists(dir / "model.onnx"));
 }
 
+// The drop-in tf2onnx, with the flag forms of tf2onnx's README, on the
+// regression model tf2onnx's own tests convert (pred = X * W + b).
+TEST(Tf2Onnx, SavedModelCheckpointAndGraphdefFormsConvertTheSameModel) {
+  TFPROD_REQUIRE_CORPUS();
+  const fs::path dir = test::scratch_dir();
+  const fs::path base = test::corpus_dir() / "tf2onnx_regression_3formats";
+  const std::vector<std::pair<std::string, fs::path>> forms = {
+      {"--saved-model", base / "saved_model"},
+      {"--checkpoint", base / "checkpoint" / "model.meta"},
+      {"--graphdef", base / "graphdef" / "frozen.pb"}};
+  int i = 0;
+  for (const auto& [flag, path] : forms) {
+    SCOPED_TRACE(flag);
+    const fs::path out = dir / ("model" + std::to_string(i++) + ".onnx");
+    auto r = test::run(q(test::tool("tf2onnx")) + " " + flag + " " + q(path) + " --output " + q(out) +
+                       " --inputs X:0[1,1] --outputs pred:0 --opset 13");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("verified: OpenCV"), std::string::npos) << r.output;
+    EXPECT_EQ(onnx_check(read_file(out)), "");
+    const OnnxFileInfo info = read_onnx_info(out);
+    EXPECT_EQ(info.inputs, std::vector<std::string>{"X"});
+    EXPECT_EQ(info.outputs, std::vector<std::string>{"pred"});
+  }
+}
+
+TEST(Tf2Onnx, ConvNetWithNchwInputAndItsErrors) {
+  TFPROD_REQUIRE_CORPUS();
+  const fs::path dir = test::scratch_dir();
+  const std::string tool = q(test::tool("tf2onnx"));
+  const std::string graph = q(test::corpus_dir() / "anpr_estimator" / "frozen_cut_graph.pb");
+  auto r = test::run(tool + " --graphdef " + graph + " --output " + q(dir / "anpr.onnx") +
+                     " --inputs IteratorGetNext:0[1,20,20,1] --outputs softmax_tensor:0 --inputs-as-nchw IteratorGetNext:0");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const OnnxFileInfo info = read_onnx_info(dir / "anpr.onnx");
+  EXPECT_EQ(info.input_shapes, std::vector<Shape>{Shape({1, 1, 20, 20})});
+  EXPECT_EQ(info.transposes, 0u);
+  auto two = test::run(tool + " --graphdef " + graph + " --saved-model " + q(dir) + " --output " + q(dir / "x.onnx"));
+  EXPECT_EQ(two.exit_code, 2) << two.output;
+  auto large = test::run(tool + " --graphdef " + graph + " --output " + q(dir / "y.onnx") + " --large_model");
+  EXPECT_EQ(large.exit_code, 2) << large.output;
+  EXPECT_NE(large.output.find("--large_model"), std::string::npos) << large.output;
+  EXPECT_FALSE(fs::exists(dir / "y.onnx"));
+}
+
 }  // namespace
 }  // namespace tfprod
