@@ -80,6 +80,28 @@ TEST(OnnxCli, OnnxFlagsAreRefusedForAGraphDefAndBadOpsetsForOnnx) {
   EXPECT_FALSE(fs::exists(dir / "model.onnx"));
 }
 
+TEST(OnnxCli, InspectAndVerifyTakeOnnxFiles) {
+  fs::path dir = small_graph();
+  ASSERT_EQ(export_to(dir, "-o model.onnx").exit_code, 0);
+  const std::string tool = q(test::tool("tfprod"));
+  auto i = test::run(tool + " inspect model.onnx", dir);
+  ASSERT_EQ(i.exit_code, 0) << i.output;
+  EXPECT_NE(i.output.find("format: ONNX, opset 13"), std::string::npos) << i.output;
+  EXPECT_NE(i.output.find("inputs: x [1,4]"), std::string::npos) << i.output;
+  EXPECT_NE(i.output.find("checker: passed"), std::string::npos) << i.output;
+  auto v = test::run(tool + " verify model.onnx --reference small.pbtxt", dir);
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_NE(v.output.find("verified"), std::string::npos) << v.output;
+  EXPECT_EQ(test::run(tool + " verify model.onnx", dir).exit_code, 2);
+  // A reference computing something else: the check finds it (exit 3).
+  std::string other = kSmall;
+  other.replace(other.find("\"Relu\""), 6, "\"Tanh\"");
+  std::ofstream(dir / "other.pbtxt") << other;
+  auto d = test::run(tool + " verify model.onnx --reference other.pbtxt", dir);
+  EXPECT_EQ(d.exit_code, 3) << d.output;
+  EXPECT_NE(d.output.find("MISMATCH"), std::string::npos) << d.output;
+}
+
 // The drop-in tf2onnx, with the flag forms of tf2onnx's README, on the
 // regression model tf2onnx's own tests convert (pred = X * W + b).
 TEST(Tf2Onnx, SavedModelCheckpointAndGraphdefFormsConvertTheSameModel) {

@@ -115,4 +115,12 @@ PreparedExport prepare_export(const ExportOptions& options);
 // the inputs throw Error as prepare_export does.
 ExportReport export_model(const ExportOptions& options, const std::filesystem::path& output);
 
+// An ONNX model in OpenCV's ONNX importer against the evaluator on
+// `reference` (a TF graph, put in inference mode) on the same inputs: random
+// ones for the reference's placeholders unless verify.feeds are given (in
+// TF's layout; `layout` says which of the model's inputs and outputs are
+// NCHW). Outputs: verify.outputs, else the model's (TF names).
+VerifyReport verify_onnx_model(const std::filesystem::path& model, const Graph& reference, const VerifyOptions& verify,
+                               const OnnxOptions& layout = {});
+
 }  // namespace tfprod

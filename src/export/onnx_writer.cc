@@ -53,16 +53,17 @@ OutputCheck compare(const std::string& name, const Tensor& got, const Tensor& wa
   return c;
 }
 
-// OpenCV's ONNX importer against the evaluator on the reference, on the
-// same random inputs (NCHW where the model takes or gives NCHW).
-VerifyReport verify_onnx(const std::filesystem::path& model, const Graph& reference,
-                         const std::vector<std::string>& outputs, const ExportOptions& options) {
+}  // namespace
+
+VerifyReport verify_onnx_model(const std::filesystem::path& model, const Graph& reference,
+                               const VerifyOptions& verify, const OnnxOptions& layout) {
+  const std::vector<std::string> outputs = verify.outputs.empty() ? read_onnx_info(model).outputs : verify.outputs;
   const Graph ref = inference_mode(reference, outputs);
-  const auto feeds = random_inputs(ref, outputs, options.seed);
+  const auto feeds = verify.feeds.empty() ? random_inputs(ref, outputs, verify.seed) : verify.feeds;
   std::vector<std::pair<std::string, Tensor>> cv_feeds;
   for (const auto& [name, value] : feeds) {
     Tensor f = eval::cast(value, tfprod::tf::DT_FLOAT);
-    if (listed(options.onnx.inputs_as_nchw, name)) f = permute_dims(f, {0, 3, 1, 2});
+    if (listed(layout.inputs_as_nchw, name)) f = permute_dims(f, {0, 3, 1, 2});
     cv_feeds.emplace_back(onnx_name(name), std::move(f));
   }
   std::vector<std::string> cv_outputs;
@@ -77,13 +78,11 @@ VerifyReport verify_onnx(const std::filesystem::path& model, const Graph& refere
   const std::vector<Tensor> want = evaluator.run(feeds, outputs);
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     Tensor got = cv.outputs[i];
-    if (listed(options.onnx.outputs_as_nchw, outputs[i]) && got.shape.size() == 4) got = permute_dims(got, {0, 2, 3, 1});
-    report.outputs.push_back(compare(outputs[i], got, want[i], options.tolerance));
+    if (listed(layout.outputs_as_nchw, outputs[i]) && got.shape.size() == 4) got = permute_dims(got, {0, 2, 3, 1});
+    report.outputs.push_back(compare(outputs[i], got, want[i], verify.tolerance));
   }
   return report;
 }
-
-}  // namespace
 
 ExportReport write_onnx(PreparedExport& prepared, const ExportOptions& options, const std::filesystem::path& output) {
   ExportReport report = std::move(prepared.report);
@@ -110,7 +109,11 @@ ExportReport write_onnx(PreparedExport& prepared, const ExportOptions& options, 
       model.bytes.clear();
       if (!options.verify) return;
       if (options.on_step) options.on_step(fmt::format("verifying in OpenCV {} (ONNX importer)", report.opencv_version));
-      report.verification = verify_onnx(tmp, prepared.reference, report.outputs, options);
+      VerifyOptions vo;
+      vo.outputs = report.outputs;
+      vo.tolerance = options.tolerance;
+      vo.seed = options.seed;
+      report.verification = verify_onnx_model(tmp, prepared.reference, vo, options.onnx);
       report.verified = report.verification.ok();
       if (!report.verified)
         fail("{}", !report.verification.opencv_error.empty()
