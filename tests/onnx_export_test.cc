@@ -150,6 +150,28 @@ TEST(OnnxMatMul, FlattenAfterConvFoldsTheTransposeIntoTheWeights) {
   EXPECT_EQ(r.model.transposes, 0u);
 }
 
+TEST(OnnxMatMul, DenseReshapedToAnImageFoldsTheTransposeIntoTheWeights) {
+  TfGraph g;
+  g.placeholder("x", {1, 6});
+  g.weights("dense", {6, 32});
+  g.weights("bias", {32});
+  g.weights("w", {3, 3, 2, 3});
+  g.ints("image", {1, 4, 4, 2});
+  g.op("mm", "MatMul", {"x", "dense"});
+  g.op("biased", "BiasAdd", {"mm", "bias"});
+  g.op("reshaped", "Reshape", {"biased", "image"});
+  g.op("tanh", "Tanh", {"reshaped"});
+  auto& c = g.op("conv", "Conv2D", {"tanh", "w"});
+  set(c, "padding", "SAME");
+  set(c, "strides", {1, 1, 1, 1});
+  g.op("out", "Relu", {"conv"});
+  OnnxOptions o;
+  o.outputs_as_nchw = {"out"};
+  auto r = test::check_onnx(g.graph(), {"x"}, {"out"}, o);
+  expect_matches(r);
+  EXPECT_EQ(r.model.transposes, 0u);
+}
+
 TEST(OnnxElementwise, BinaryUnaryAndActivations) {
   TfGraph g;
   g.placeholder("x", {1, 3, 4});

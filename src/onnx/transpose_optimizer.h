@@ -8,6 +8,8 @@
 //            ReduceMean(keepdims) / Pad / Softmax  :  their axes and pads permuted
 //   fold:    Transpose(p) -> Reshape([N, K]) -> MatMul(Const W)
 //                                              =>  Reshape([N, K]) -> MatMul(W with its rows permuted)
+//            MatMul(Const W) [-> Add(Const b)] -> Reshape([N,H,W,C]) [-> unary] -> Transpose(0,3,1,2)
+//                                              =>  MatMul(W' columns permuted) [-> Add(b')] -> Reshape([N,C,H,W])
 //            Transpose moving only dims of size 1  =>  Reshape;  Reshape(Reshape(x)) => Reshape(x)
 //
 // so that a conv net keeps Transposes only where it meets the outside (its
