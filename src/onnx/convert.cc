@@ -180,6 +180,14 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
 
   if (options.optimize_transposes) onnx_export::optimize_transposes(model);
   onnx_export::prune(*g);
+  // OpenCV names its layers after the nodes and refuses a name twice.
+  std::set<std::string> node_names;
+  for (auto& n : *g->mutable_node()) {
+    std::string name = n.name().empty() ? n.output(0) : n.name();
+    for (int k = 1; node_names.count(name); ++k) name = n.name() + "_" + std::to_string(k);
+    node_names.insert(name);
+    n.set_name(name);
+  }
   result.nodes = static_cast<std::size_t>(g->node_size());
   for (const auto& n : g->node()) result.transposes += n.op_type() == "Transpose";
   if (!model.SerializeToString(&result.bytes))
