@@ -1,18 +1,18 @@
 # Installing tfprod: the tools, the OpenCV plugin, and the library as a CMake
 # package (find_package(tfprod) gives tfprod::core, tfprod::opencv,
-# tfprod::export, tfprod::inspect and tfprod::proto), then CPack's .deb.
+# tfprod::onnx, tfprod::export, tfprod::inspect and tfprod::proto), then CPack's .deb.
 include(CMakePackageConfigHelpers)
 
 set(TFPROD_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tfprod)
 
-install(TARGETS tfprod freeze_graph transform_graph summarize_graph optimize_for_inference
+install(TARGETS tfprod freeze_graph transform_graph summarize_graph optimize_for_inference tf2onnx
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS tfprod_opencv_plugin LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/tfprod)
 
-foreach(component proto core opencv export inspect)
+foreach(component proto core opencv onnx export inspect)
   set_target_properties(tfprod_${component} PROPERTIES EXPORT_NAME ${component})
 endforeach()
-install(TARGETS tfprod_proto tfprod_core tfprod_opencv tfprod_export tfprod_inspect
+install(TARGETS tfprod_proto tfprod_core tfprod_opencv tfprod_onnx tfprod_export tfprod_inspect
         EXPORT tfprodTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -43,5 +43,5 @@ set(CPACK_DEBIAN_PACKAGE_SECTION science)
 # Runtime dependencies from the binaries' and the plugin's NEEDED entries.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # What building against the CMake package needs (find_dependency in tfprodConfig.cmake).
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libprotobuf-dev, libfmt-dev, libleveldb-dev, libjpeg-dev, libpng-dev, cmake, g++")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libprotobuf-dev, libonnx-dev, libfmt-dev, libleveldb-dev, libjpeg-dev, libpng-dev, cmake, g++")
 include(CPack)

@@ -10,6 +10,7 @@ packages=(
   libfmt-dev libcli11-dev nlohmann-json3-dev libeigen3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopencv-dev libjpeg-dev libpng-dev
+  libonnx-dev
   dpkg-dev file
   graphviz
   chromium fonts-dejavu-core
@@ -20,7 +21,26 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node and npm for the ONNX Runtime check (tests/js): Debian's, unless a node
+# with npm is already there (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
+if ! command -v npm >/dev/null; then
+  for p in nodejs npm; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
+
+# tests/js: onnxruntime-node pinned by package-lock.json (its CPU library ships in the package).
+js_deps() {
+  local js
+  js="$(cd "$(dirname "$0")/.." && pwd)/tests/js"
+  if [ ! -d "$js/node_modules/onnxruntime-node" ]; then
+    (cd "$js" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null) ||
+      echo "install-deps: npm ci in tests/js failed: the ONNX Runtime checks will be skipped" >&2
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  js_deps
   exit 0
 fi
 
@@ -34,3 +54,4 @@ fi
 echo "install-deps: installing ${missing[*]}"
 "${as_root[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+js_deps

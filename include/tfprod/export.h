@@ -17,6 +17,7 @@
 
 #include "tfprod/graph.h"
 #include "tfprod/model_source.h"
+#include "tfprod/onnx.h"
 #include "tfprod/tensor.h"
 #include "tfprod/verify.h"
 
@@ -32,6 +33,15 @@ struct InputSpec {
   static InputSpec parse(std::string_view text);
 };
 
+// What `export` writes: a TF GraphDef for OpenCV's TF importer, or ONNX.
+enum class ModelFormat { kGraphDef, kOnnx };
+
+// The format for `output`: `given` when set, else from the extension (.pb and
+// .pbtxt -> GraphDef, .onnx -> ONNX). Throws Error for any other extension.
+ModelFormat model_format_for(const std::filesystem::path& output, std::optional<ModelFormat> given = std::nullopt);
+// "pb" / "graphdef" -> kGraphDef, "onnx" -> kOnnx; throws Error otherwise.
+ModelFormat parse_model_format(std::string_view text);
+
 struct ExportOptions {
   std::filesystem::path source;  // training dir, graph, .meta, prefix, SavedModel, frozen graph
   SourceOptions source_options;
@@ -40,6 +50,10 @@ struct ExportOptions {
   double tolerance = 1e-4;           // verification: max |diff| / max(1, max |reference|)
   uint64_t seed = 1;
   bool verify = true;
+  // Empty: export_model takes it from the output's extension; prepare_export
+  // prepares for a GraphDef unless it is kOnnx.
+  std::optional<ModelFormat> format;
+  OnnxOptions onnx;  // ONNX only
   // Told about each step as it starts, and after each variable frozen, the
   // checkpoint bytes frozen so far and in all.
   std::function<void(const std::string&)> on_step;
@@ -72,6 +86,11 @@ struct ExportReport {
   VerifyReport verification;
   std::string opencv_version;
   double seconds = 0;
+  // ONNX exports only (format "onnx"): what was written, and ONNX's checker.
+  std::string format = "graphdef";
+  int onnx_opset = 0;
+  std::size_t onnx_nodes = 0, onnx_transposes = 0;
+  std::string onnx_checker;  // "passed", or the checker's message
 
   std::string text() const;  // the short report printed to the user
   std::string json() const;  // --report
@@ -95,5 +114,13 @@ PreparedExport prepare_export(const ExportOptions& options);
 // verification is not written and report.failure says why; problems with
 // the inputs throw Error as prepare_export does.
 ExportReport export_model(const ExportOptions& options, const std::filesystem::path& output);
+
+// An ONNX model in OpenCV's ONNX importer against the evaluator on
+// `reference` (a TF graph, put in inference mode) on the same inputs: random
+// ones for the reference's placeholders unless verify.feeds are given (in
+// TF's layout; `layout` says which of the model's inputs and outputs are
+// NCHW). Outputs: verify.outputs, else the model's (TF names).
+VerifyReport verify_onnx_model(const std::filesystem::path& model, const Graph& reference, const VerifyOptions& verify,
+                               const OnnxOptions& layout = {});
 
 }  // namespace tfprod

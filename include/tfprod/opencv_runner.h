@@ -27,6 +27,12 @@ OpenCvRun run_in_opencv(const std::filesystem::path& model,
                         const std::vector<std::pair<std::string, Tensor>>& feeds,
                         const std::vector<std::vector<std::string>>& outputs, bool nhwc);
 
+// An ONNX model in OpenCV (cv::dnn::readNetFromONNX): feeds by ONNX input
+// name and outputs by ONNX output name, tensors in the model's own layout.
+OpenCvRun run_onnx_in_opencv(const std::filesystem::path& model,
+                             const std::vector<std::pair<std::string, Tensor>>& feeds,
+                             const std::vector<std::string>& outputs);
+
 // Whether OpenCV imports the file at all (and its message if not).
 std::string opencv_import_error(const std::filesystem::path& model);
 

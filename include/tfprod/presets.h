@@ -25,6 +25,7 @@ enum class Preset {
   kInferenceCleanup,  // placeholders_to_const ... fold_constants
   kOpenCv,            // opencv_float_weights ... opencv_strip_attrs
   kExport,            // inference cleanup, OpenCV, sort_by_execution_order
+  kOnnxExport,        // inference cleanup, float weights, direct weights, folded shapes, sort
 };
 
 std::span<const PresetStep> preset_steps(Preset preset);

@@ -30,8 +30,9 @@ bool verification_found_it_wrong(const ExportReport& report) {
 
 void add_export_command(CLI::App& app, std::function<int()>* action) {
   struct Args {
-    std::string path, output, checkpoint, report, signature = "serving_default";
-    std::vector<std::string> inputs, outputs, tags;
+    std::string path, output, checkpoint, report, signature = "serving_default", format;
+    std::vector<std::string> inputs, outputs, tags, inputs_as_nchw, outputs_as_nchw;
+    int opset = kOnnxDefaultOpset;
     double tolerance = 1e-4;
     bool no_verify = false, quiet = false;
   };
@@ -41,7 +42,11 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("path", args->path,
                   "Training directory, graph file (+ --checkpoint), .meta, checkpoint prefix, SavedModel or frozen graph")
       ->required();
-  cmd->add_option("-o,--out", args->output, "Model to write (.pb; .pbtxt for text)")->required();
+  cmd->add_option("-o,--out", args->output, "Model to write: .pb (.pbtxt for text) a TF GraphDef, .onnx ONNX")->required();
+  cmd->add_option("--format", args->format, "pb or onnx (default: from -o's extension)");
+  cmd->add_option("--opset", args->opset, "ONNX opset, 11..17")->capture_default_str();
+  cmd->add_option("--inputs-as-nchw", args->inputs_as_nchw, "ONNX: these 4-D inputs are NCHW (repeatable or a,b)");
+  cmd->add_option("--outputs-as-nchw", args->outputs_as_nchw, "ONNX: these 4-D outputs are NCHW (repeatable or a,b)");
   cmd->add_option("--input", args->inputs,
                   "Model input NAME[:DTYPE][:SHAPE], e.g. IteratorGetNext:float:1,20,20,1 (repeatable; default: the "
                   "signature's, else guessed)");
@@ -73,6 +78,13 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
       options.outputs = split_list(args->outputs);
       options.tolerance = args->tolerance;
       options.verify = !args->no_verify;
+      if (!args->format.empty()) options.format = parse_model_format(args->format);
+      options.onnx.opset = args->opset;
+      options.onnx.inputs_as_nchw = split_list(args->inputs_as_nchw);
+      options.onnx.outputs_as_nchw = split_list(args->outputs_as_nchw);
+      const bool onnx = model_format_for(args->output, options.format) == ModelFormat::kOnnx;
+      if (!onnx && (args->opset != kOnnxDefaultOpset || !args->inputs_as_nchw.empty() || !args->outputs_as_nchw.empty()))
+        fail("--opset, --inputs-as-nchw and --outputs-as-nchw are for ONNX output (-o MODEL.onnx or --format onnx)");
       if (!args->quiet) {
         options.on_step = [](const std::string& s) { std::fprintf(stderr, "tfprod export: %s\n", s.c_str()); };
         // Large checkpoints: a line per tenth of the bytes frozen.

@@ -2,15 +2,49 @@
 // it holds (tfprod::inspect_model collects the facts, src/inspect/render.cc
 // renders them as text for people or JSON for scripts).
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 
 #include "cli/cli_util.h"
+#include "tfprod/file_util.h"
+#include "tfprod/onnx.h"
 #include "cli/commands.h"
 #include "cli/model_inputs.h"
 #include "tfprod/inspect.h"
 
 namespace tfprod::cli {
+
+namespace {
+
+// An .onnx file: its inputs (with shapes), outputs, opset, node and
+// Transpose counts, and ONNX's checker's verdict.
+std::string onnx_inspect_text(const std::string& path, bool json) {
+  const OnnxFileInfo info = read_onnx_info(path);
+  const std::string checker = onnx_check(read_file(path, uint64_t{2} << 30));
+  std::vector<std::string> inputs;
+  for (std::size_t i = 0; i < info.inputs.size(); ++i)
+    inputs.push_back(info.inputs[i] + " " + shape_string(info.input_shapes[i]));
+  if (json) {
+    nlohmann::json j;
+    j["format"] = "onnx";
+    j["opset"] = info.opset;
+    j["inputs"] = info.inputs;
+    j["input_shapes"] = info.input_shapes;
+    j["outputs"] = info.outputs;
+    j["nodes"] = info.nodes;
+    j["transposes"] = info.transposes;
+    j["checker"] = checker.empty() ? "passed" : checker;
+    return j.dump(2) + "\n";
+  }
+  return fmt::format("format: ONNX, opset {}\ninputs: {}\noutputs: {}\nnodes: {}, Transposes: {}\nchecker: {}\n", info.opset,
+                     fmt::join(inputs, ", "), fmt::join(info.outputs, ", "), info.nodes, info.transposes,
+                     checker.empty() ? "passed (full check, with shape inference)" : checker);
+}
+
+}  // namespace
 
 void add_inspect_command(CLI::App& app, std::function<int()>* action) {
   struct Args {
@@ -37,6 +71,10 @@ void add_inspect_command(CLI::App& app, std::function<int()>* action) {
   cmd->add_flag("--no-opencv", args->no_opencv, "Skip the OpenCV verdict (which freezes the model in memory)");
   cmd->callback([=] {
     *action = [=] {
+      if (std::filesystem::path(args->path).extension() == ".onnx") {
+        std::fputs(onnx_inspect_text(args->path, args->json).c_str(), stdout);
+        return 0;
+      }
       InspectOptions options;
       options.outputs = split_list(args->outputs);
       options.opencv_verdict = !args->no_opencv;

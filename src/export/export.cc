@@ -21,6 +21,7 @@
 #include "tfprod/opencv_runner.h"
 #include "tfprod/presets.h"
 #include "tfprod/transform.h"
+#include "export/onnx_writer.h"
 
 namespace tfprod {
 
@@ -281,6 +282,21 @@ void summarise_removed(const Graph& original, const std::unordered_set<std::stri
 
 }  // namespace
 
+ModelFormat parse_model_format(std::string_view text) {
+  if (text == "pb" || text == "graphdef" || text == "pbtxt") return ModelFormat::kGraphDef;
+  if (text == "onnx") return ModelFormat::kOnnx;
+  fail("--format {}: unknown format; use pb (a TensorFlow GraphDef) or onnx", text);
+}
+
+ModelFormat model_format_for(const std::filesystem::path& output, std::optional<ModelFormat> given) {
+  if (given) return *given;
+  const std::string ext = output.extension().string();
+  if (ext == ".pb" || ext == ".pbtxt") return ModelFormat::kGraphDef;
+  if (ext == ".onnx") return ModelFormat::kOnnx;
+  fail("{}: unknown model extension '{}': use .pb or .pbtxt (TensorFlow GraphDef) or .onnx, or pass --format",
+       output.string(), ext);
+}
+
 PreparedExport prepare_export(const ExportOptions& options) {
   const auto start = Clock::now();
   auto step = [&](const std::string& what) {
@@ -327,8 +343,9 @@ PreparedExport prepare_export(const ExportOptions& options) {
              options.source.string(), n->name());
   }
 
+  const bool onnx = options.format == ModelFormat::kOnnx;
   for (auto& in : inputs)
-    if (auto moved = past_leading_reshape(graph, in)) {
+    if (auto moved = onnx ? std::nullopt : past_leading_reshape(graph, in)) {
       report.choices.push_back(fmt::format("cut after {}'s Reshape to {}: OpenCV 4.6 reads a Reshape to 4-D as NCHW; "
                                            "the model takes the image",
                                            in.name, shape_string(*moved->shape)));
@@ -347,7 +364,7 @@ PreparedExport prepare_export(const ExportOptions& options) {
 
   step("inference cleanup and OpenCV compatibility");
   // The export preset: the same recipe the OpenCV corpus test proves on every loadable corpus model.
-  for (const PresetStep& r : preset_steps(Preset::kExport)) {
+  for (const PresetStep& r : preset_steps(onnx ? Preset::kOnnxExport : Preset::kExport)) {
     std::vector<std::pair<std::string, std::string>> none;
     run_step(graph, make_step(r.transform, none, r.ignore_errors), context, r.why, report);
   }
@@ -371,8 +388,9 @@ PreparedExport prepare_export(const ExportOptions& options) {
   report.nodes_after = graph.size();
   report.bytes_after = graph.serialized_size();
   summarise_removed(original, node_names(graph), report);
-  for (const auto& issue : opencv_preflight(graph))
-    report.opencv_blockers.push_back(fmt::format("{} ({}): {}", issue.node, issue.op, issue.hint));
+  if (!onnx)
+    for (const auto& issue : opencv_preflight(graph))
+      report.opencv_blockers.push_back(fmt::format("{} ({}): {}", issue.node, issue.op, issue.hint));
   report.opencv_version = opencv_version();
   report.seconds = since(start);
   return {std::move(reference), std::move(graph), std::move(report)};
@@ -390,6 +408,14 @@ ExportReport export_model(const ExportOptions& options, const std::filesystem::p
       for (const auto& e : std::filesystem::recursive_directory_iterator(source, ec))
         if (same_file(output, e.path()))
           fail("{}: output path is one of the inputs; refusing to overwrite it", output.string());
+  }
+  if (model_format_for(output, options.format) == ModelFormat::kOnnx) {
+    ExportOptions onnx_options = options;
+    onnx_options.format = ModelFormat::kOnnx;
+    PreparedExport prepared = prepare_export(onnx_options);
+    ExportReport report = write_onnx(prepared, onnx_options, output);
+    report.seconds = since(start);
+    return report;
   }
   PreparedExport prepared = prepare_export(options);
   ExportReport report = std::move(prepared.report);

@@ -38,8 +38,12 @@ std::string ExportReport::text() const {
     out += fmt::format("OpenCV {} pre-flight: {} node(s) it cannot import:\n", opencv_version, opencv_blockers.size());
     for (const auto& b : opencv_blockers) out += fmt::format("  {}\n", b);
   }
+  if (format == "onnx" && onnx_nodes)
+    out += fmt::format("ONNX: opset {}, {} nodes, {} Transpose{}; checker: {}\n", onnx_opset, onnx_nodes,
+                       onnx_transposes, onnx_transposes == 1 ? "" : "s", onnx_checker.empty() ? "not run" : onnx_checker);
   if (verified) {
-    out += fmt::format("verified: OpenCV {} loads the model; against the evaluator on the frozen graph:\n", opencv_version);
+    out += fmt::format("verified: OpenCV {} loads the {}model; against the evaluator on the frozen graph:\n",
+                       opencv_version, format == "onnx" ? "ONNX " : "");
     for (const auto& o : verification.outputs)
       out += fmt::format("  {:<32} max |diff| {:.2e}, relative {:.2e}\n", o.name, o.max_abs, o.max_rel);
   } else if (!failure.empty()) {
@@ -81,6 +85,11 @@ std::string ExportReport::json() const {
   j["written"] = failure.empty();
   j["failure"] = failure;
   j["seconds"] = seconds;
+  if (format == "onnx")
+    j["onnx"] = {{"opset", onnx_opset},
+                 {"nodes", onnx_nodes},
+                 {"transposes", onnx_transposes},
+                 {"checker", onnx_checker}};
   return j.dump(2) + "\n";
 }
 

@@ -44,12 +44,12 @@ std::string import_error(const std::string& model) {
   }
 }
 
-std::string run(const std::string& model, const std::vector<std::pair<std::string, Blob>>& feeds,
-                const std::vector<Output>& outputs, std::vector<Blob>* results) {
+std::string run_net(bool onnx, const std::string& model, const std::vector<std::pair<std::string, Blob>>& feeds,
+                    const std::vector<Output>& outputs, std::vector<Blob>* results) {
   results->clear();
   try {
     cv::setNumThreads(1);
-    cv::dnn::Net net = cv::dnn::readNetFromTensorflow(model);
+    cv::dnn::Net net = onnx ? cv::dnn::readNetFromONNX(model) : cv::dnn::readNetFromTensorflow(model);
     if (net.empty()) return "OpenCV imported an empty network";
     net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
     net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
@@ -75,6 +75,16 @@ std::string run(const std::string& model, const std::vector<std::pair<std::strin
   }
 }
 
+std::string run(const std::string& model, const std::vector<std::pair<std::string, Blob>>& feeds,
+                const std::vector<Output>& outputs, std::vector<Blob>* results) {
+  return run_net(false, model, feeds, outputs, results);
+}
+
+std::string run_onnx(const std::string& model, const std::vector<std::pair<std::string, Blob>>& feeds,
+                     const std::vector<Output>& outputs, std::vector<Blob>* results) {
+  return run_net(true, model, feeds, outputs, results);
+}
+
 void resize_area(const uint8_t* src, int width, int height, int channels, uint8_t* dst, int new_width,
                  int new_height) {
   const cv::Mat in(height, width, CV_8UC(channels), const_cast<uint8_t*>(src));
@@ -82,7 +92,7 @@ void resize_area(const uint8_t* src, int width, int height, int channels, uint8_
   cv::resize(in, out, cv::Size(new_width, new_height), 0, 0, cv::INTER_AREA);
 }
 
-const Api kApi = {kApiVersion, &version, &import_error, &run, &resize_area};
+const Api kApi = {kApiVersion, &version, &import_error, &run, &run_onnx, &resize_area};
 
 }  // namespace
 }  // namespace tfprod::opencv_plugin

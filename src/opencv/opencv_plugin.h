@@ -17,7 +17,7 @@
 
 namespace tfprod::opencv_plugin {
 
-inline constexpr int kApiVersion = 1;
+inline constexpr int kApiVersion = 2;
 
 // A dense float32 blob; `dims` empty means a scalar.
 struct Blob {
@@ -42,6 +42,9 @@ struct Api {
   // Returns "" and fills `results`, or OpenCV's message. Never throws.
   std::string (*run)(const std::string& model, const std::vector<std::pair<std::string, Blob>>& feeds,
                      const std::vector<Output>& outputs, std::vector<Blob>* results);
+  // As `run`, for an ONNX model (cv::dnn::readNetFromONNX); blobs in the model's own layout.
+  std::string (*run_onnx)(const std::string& model, const std::vector<std::pair<std::string, Blob>>& feeds,
+                          const std::vector<Output>& outputs, std::vector<Blob>* results);
   // cv::resize with INTER_AREA of 8-bit pixels, `channels` interleaved.
   void (*resize_area)(const uint8_t* src, int width, int height, int channels, uint8_t* dst, int new_width,
                       int new_height);

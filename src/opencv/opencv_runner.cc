@@ -110,4 +110,19 @@ OpenCvRun run_in_opencv(const std::filesystem::path& model, const std::vector<st
   return run;
 }
 
+OpenCvRun run_onnx_in_opencv(const std::filesystem::path& model,
+                             const std::vector<std::pair<std::string, Tensor>>& feeds,
+                             const std::vector<std::string>& outputs) {
+  std::vector<std::pair<std::string, opencv_plugin::Blob>> blobs;
+  for (const auto& [name, value] : feeds) blobs.emplace_back(name, to_blob(eval::cast(value, tfprod::tf::DT_FLOAT)));
+  std::vector<opencv_plugin::Output> wanted;
+  for (const auto& o : outputs) wanted.push_back({o, {o}});
+  OpenCvRun run;
+  std::vector<opencv_plugin::Blob> results;
+  run.error = opencv_plugin::api().run_onnx(model.string(), blobs, wanted, &results);
+  if (!run.error.empty()) return run;
+  for (const auto& b : results) run.outputs.push_back(from_blob(b));
+  return run;
+}
+
 }  // namespace tfprod

@@ -34,6 +34,16 @@ std::vector<PresetStep> make_export() {
   return steps;
 }
 
+// ONNX export: the OpenCV passes that keep what the graph computes and help
+// any runtime (float weights, weights as direct constants, shapes folded);
+// not the layout and attribute ones, which are for OpenCV's TF importer.
+std::vector<PresetStep> make_onnx_export() {
+  std::vector<PresetStep> steps(std::begin(kInferenceCleanup), std::end(kInferenceCleanup));
+  steps.insert(steps.end(), {kOpenCv[0], kOpenCv[1], kOpenCv[2]});
+  steps.push_back(kSort);
+  return steps;
+}
+
 }  // namespace
 
 std::span<const PresetStep> preset_steps(Preset preset) {
@@ -42,6 +52,10 @@ std::span<const PresetStep> preset_steps(Preset preset) {
       return kInferenceCleanup;
     case Preset::kOpenCv:
       return kOpenCv;
+    case Preset::kOnnxExport: {
+      static const std::vector<PresetStep> onnx_steps = make_onnx_export();
+      return onnx_steps;
+    }
     case Preset::kExport:
       break;
   }

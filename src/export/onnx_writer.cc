@@ -1,0 +1,130 @@
+// Converting, checking, verifying and writing an ONNX export (see onnx_writer.h).
+#include "export/onnx_writer.h"
+
+#include <cmath>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "tfprod/error.h"
+#include "tfprod/eval.h"
+#include "tfprod/file_util.h"
+#include "tfprod/onnx.h"
+#include "tfprod/opencv_runner.h"
+#include "tfprod/presets.h"
+#include "tfprod/tensor_values.h"
+#include "tfprod/transform.h"
+
+namespace tfprod {
+
+namespace {
+
+bool listed(const std::vector<std::string>& names, const std::string& tensor) {
+  for (const auto& n : names)
+    if (onnx_name(n) == onnx_name(tensor)) return true;
+  return false;
+}
+
+// The reference at inference: the steps of the cleanup that change behaviour.
+Graph inference_mode(const Graph& graph, const std::vector<std::string>& outputs) {
+  Graph g = graph.clone();
+  std::string transforms;
+  for (const PresetStep& s : preset_steps(Preset::kInferenceCleanup))
+    if (s.inference_mode && find_pass(s.transform)) transforms += std::string(s.transform) + "(ignore_errors=true) ";
+  PassContext context{{}, outputs, {}};
+  run_pipeline(g, build_pipeline(parse_transforms(transforms)), context);
+  return g;
+}
+
+OutputCheck compare(const std::string& name, const Tensor& got, const Tensor& want, double tolerance) {
+  OutputCheck c;
+  c.name = name;
+  Tensor a = eval::cast(got, tfprod::tf::DT_DOUBLE), b = eval::cast(want, tfprod::tf::DT_DOUBLE);
+  c.opencv_shape = a.shape;
+  c.reference_shape = b.shape;
+  if (a.num_elements() != b.num_elements()) return c;
+  double magnitude = 1;
+  auto av = eval::values<double>(a), bv = eval::values<double>(b);
+  for (double v : bv) magnitude = std::max(magnitude, std::fabs(v));
+  for (std::size_t k = 0; k < av.size(); ++k) c.max_abs = std::max(c.max_abs, std::fabs(av[k] - bv[k]));
+  c.max_rel = c.max_abs / magnitude;
+  c.ok = c.max_rel <= tolerance && !std::isnan(c.max_abs);
+  return c;
+}
+
+}  // namespace
+
+VerifyReport verify_onnx_model(const std::filesystem::path& model, const Graph& reference,
+                               const VerifyOptions& verify, const OnnxOptions& layout) {
+  const std::vector<std::string> outputs = verify.outputs.empty() ? read_onnx_info(model).outputs : verify.outputs;
+  const Graph ref = inference_mode(reference, outputs);
+  const auto feeds = verify.feeds.empty() ? random_inputs(ref, outputs, verify.seed) : verify.feeds;
+  std::vector<std::pair<std::string, Tensor>> cv_feeds;
+  for (const auto& [name, value] : feeds) {
+    Tensor f = eval::cast(value, tfprod::tf::DT_FLOAT);
+    if (listed(layout.inputs_as_nchw, name)) f = permute_dims(f, {0, 3, 1, 2});
+    cv_feeds.emplace_back(onnx_name(name), std::move(f));
+  }
+  std::vector<std::string> cv_outputs;
+  for (const auto& o : outputs) cv_outputs.push_back(onnx_name(o));
+  VerifyReport report;
+  OpenCvRun cv = run_onnx_in_opencv(model, cv_feeds, cv_outputs);
+  if (!cv.error.empty()) {
+    report.opencv_error = cv.error;
+    return report;
+  }
+  Evaluator evaluator(ref);
+  const std::vector<Tensor> want = evaluator.run(feeds, outputs);
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    Tensor got = cv.outputs[i];
+    if (listed(layout.outputs_as_nchw, outputs[i]) && got.shape.size() == 4) got = permute_dims(got, {0, 2, 3, 1});
+    report.outputs.push_back(compare(outputs[i], got, want[i], verify.tolerance));
+  }
+  return report;
+}
+
+ExportReport write_onnx(PreparedExport& prepared, const ExportOptions& options, const std::filesystem::path& output) {
+  ExportReport report = std::move(prepared.report);
+  report.format = "onnx";
+  report.onnx_opset = options.onnx.opset;
+  try {
+    if (options.on_step) options.on_step(fmt::format("converting to ONNX (opset {})", options.onnx.opset));
+    OnnxModel model = convert_to_onnx(prepared.model, report.inputs, report.outputs, options.onnx);
+    prepared.model = Graph();
+    report.onnx_nodes = model.nodes;
+    report.onnx_transposes = model.transposes;
+    if (options.on_step) options.on_step("ONNX checker (full check, with shape inference)");
+    report.onnx_checker = onnx_check(model.bytes);
+    if (!report.onnx_checker.empty()) fail("ONNX's checker refuses the model: {}", report.onnx_checker);
+    report.onnx_checker = "passed";
+    write_atomically(output, [&](const std::filesystem::path& tmp) {
+      {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out.write(model.bytes.data(), static_cast<std::streamsize>(model.bytes.size()));
+        out.close();
+        if (!out) fail("{}: cannot write the model", tmp.string());
+      }
+      report.bytes_after = model.bytes.size();
+      model.bytes.clear();
+      if (!options.verify) return;
+      if (options.on_step) options.on_step(fmt::format("verifying in OpenCV {} (ONNX importer)", report.opencv_version));
+      VerifyOptions vo;
+      vo.outputs = report.outputs;
+      vo.tolerance = options.tolerance;
+      vo.seed = options.seed;
+      report.verification = verify_onnx_model(tmp, prepared.reference, vo, options.onnx);
+      report.verified = report.verification.ok();
+      if (!report.verified)
+        fail("{}", !report.verification.opencv_error.empty()
+                       ? fmt::format("OpenCV {} cannot run the ONNX model: {}", report.opencv_version,
+                                     report.verification.opencv_error)
+                       : "OpenCV's outputs differ from the evaluator's on the frozen graph");
+    });
+  } catch (const Error& e) {
+    report.failure = e.what();
+  }
+  return report;
+}
+
+}  // namespace tfprod
