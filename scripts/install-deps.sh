@@ -34,8 +34,10 @@ js_deps() {
   local js
   js="$(cd "$(dirname "$0")/.." && pwd)/tests/js"
   if [ ! -d "$js/node_modules/onnxruntime-node" ]; then
-    (cd "$js" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null) ||
-      echo "install-deps: npm ci in tests/js failed: the ONNX Runtime checks will be skipped" >&2
+    if ! (cd "$js" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null); then
+      echo "install-deps: npm ci in $js failed (the tests run ONNX Runtime from there)" >&2
+      exit 1
+    fi
   fi
 }
 
