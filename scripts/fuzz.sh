@@ -6,7 +6,7 @@
 #   bash scripts/fuzz.sh SECONDS [TARGET...]      # default: every target
 #
 # The corpus each run grows is kept in build-fuzz/corpus/TARGET/ (later runs
-# start from it); a crash, leak or sanitizer report is written to
+# start from it, and from the committed fuzz/corpus/TARGET/ of the long runs); a crash, leak or sanitizer report is written to
 # build-fuzz/crashes/TARGET/ and makes the script exit 1 after all targets ran.
 # Reproduce one:  build-fuzz/fuzz/TARGET build-fuzz/crashes/TARGET/crash-...
 # Per-target executions and seconds (libFuzzer's final stats) are printed and
@@ -41,11 +41,14 @@ for t in "${targets[@]}"; do
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/crashes/$t" build-fuzz/logs
   log=build-fuzz/logs/$t.log
   result=ok
+  # The long runs' corpus (scripts/fuzz-long.sh), read-only here: a short run starts where they got to.
+  committed=()
+  [ -d "fuzz/corpus/$t" ] && committed=("fuzz/corpus/$t")
   # -rss_limit_mb / -malloc_limit_mb: a single allocation over 2 GiB, as from
   # a declared shape nobody checked against the file, is a finding too.
   if ! nice -n 19 "build-fuzz/fuzz/$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 \
       -malloc_limit_mb=2048 -print_final_stats=1 -artifact_prefix="build-fuzz/crashes/$t/" \
-      "build-fuzz/corpus/$t" "build-fuzz/seeds/$t" >"$log" 2>&1; then
+      "build-fuzz/corpus/$t" "${committed[@]}" "build-fuzz/seeds/$t" >"$log" 2>&1; then
     result="FAILED (see $log)"
     status=1
   fi
