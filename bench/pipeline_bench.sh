@@ -17,7 +17,8 @@
 # PIPE_BENCH_CORPUS (default ../shared/corpus, beside the repository).
 # PIPE_BENCH_MIB (default 1024) sets the generated weights; PIPE_BENCH_NODES
 # (default "10000 20000 40000") the cleanup sizes; PIPE_BENCH_SKIP a
-# space-separated subset of "cleanup memory cpu" to leave out. Exits 0 whether
+# space-separated subset of "cleanup callgrind memory cpu" to leave out
+# (callgrind: the cleanup's instructions per node, when valgrind is installed). Exits 0 whether
 # or not the aims are met (it is a measurement); non-zero when a command fails.
 set -euo pipefail
 
@@ -91,6 +92,25 @@ if ! skipped cleanup; then
   echo "== 1. cleanup passes on generated graphs: $CLEANUP $NODES"
   # shellcheck disable=SC2086
   "$CLEANUP" $NODES
+  # Time per node also grows with cache misses and allocator work; the work
+  # itself is the instruction count (callgrind, inside run_pipeline only).
+  if command -v valgrind >/dev/null && ! skipped callgrind; then
+    echo "cleanup instructions per node (valgrind --tool=callgrind, inside tfprod::run_pipeline):"
+    first="" last=""
+    for n in $NODES; do
+      [[ -n $first ]] || first=$n
+      last=$n
+    done
+    for n in $first $last; do
+      valgrind --tool=callgrind --toggle-collect='tfprod::run_pipeline*' --callgrind-out-file="$TMP/cg.$n" \
+        "$CLEANUP" "$n" >"$TMP/cg.$n.log" 2>&1 || die "callgrind run of cleanup_bench $n failed"
+      nodes=$(sed -n 's/^cleanup_bench: \([0-9]*\) nodes ->.*/\1/p' "$TMP/cg.$n.log")
+      ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$TMP/cg.$n")
+      echo "$nodes $ir" >>"$TMP/cg.rows"
+    done
+    awk '{ n[NR] = $1; ir[NR] = $2; printf "  %8d nodes: %12d instructions, %8.0f per node\n", $1, $2, $2 / $1 }
+      END { printf "  growth of instructions per node: %.2fx (1.0x = linear)\n", (ir[NR] / n[NR]) / (ir[1] / n[1]) }' "$TMP/cg.rows"
+  fi
 fi
 
 if ! skipped memory; then
