@@ -32,12 +32,19 @@ struct InputSpec {
   static InputSpec parse(std::string_view text);
 };
 
+constexpr double kFloatTolerance = 1e-4;
+// Half keeps 11 significant bits (a relative step of 9.8e-4 per rounding):
+// the evaluator rounds each half op's output, OpenCV computes in float.
+constexpr double kHalfTolerance = 1e-2;
+
 struct ExportOptions {
   std::filesystem::path source;  // training dir, graph, .meta, prefix, SavedModel, frozen graph
   SourceOptions source_options;
   std::vector<InputSpec> inputs;     // empty: signature, else guessed
   std::vector<std::string> outputs;  // empty: signature, else guessed
-  double tolerance = 1e-4;           // verification: max |diff| / max(1, max |reference|)
+  // Verification: max |diff| / max(1, max |reference|). 0: from the weights'
+  // dtype (kFloatTolerance, or kHalfTolerance when the frozen graph holds half).
+  double tolerance = 0;
   uint64_t seed = 1;
   bool verify = true;
   // Told about each step as it starts, and after each variable frozen, the
@@ -68,6 +75,8 @@ struct ExportReport {
   std::vector<std::string> removed_training;  // "dropout: 9 nodes (dropout/...)" lines
   std::vector<std::string> opencv_blockers;   // pre-flight issues left, if any
   bool verified = false;
+  double tolerance = 0;         // the one verification used
+  std::string tolerance_why;    // "float weights", "half weights", "--tolerance"
   std::string failure;  // why no model was written; empty on success
   VerifyReport verification;
   std::string opencv_version;

@@ -177,6 +177,15 @@ std::vector<InputSpec> choose_inputs(const ExportOptions& options, const ModelSo
     report.choices.push_back(fmt::format("input guessed: {} ({})", c.name, c.reason));
   }
   if (specs.empty()) {
+    // Only scalars read: a placeholder declared [] has a known shape, and
+    // is the model's input when nothing else is.
+    for (const IoCandidate* c : shapeless)
+      if (c->declared.shape) {
+        specs.push_back({c->name, {}, {}});
+        report.choices.push_back(fmt::format("input guessed: {} (a scalar placeholder, shape [], and the only input)",
+                                             c->name));
+      }
+    if (!specs.empty()) return specs;
     const IoCandidate& c = *shapeless.front();
     fail("{}: input '{}' has no known shape; pass --input {}:{}:SHAPE (e.g. 1,224,224,3)", options.source.string(),
          c.name, c.name, c.declared.dtype ? dtype_flag(*c.declared.dtype) : "float");
@@ -401,6 +410,15 @@ PreparedExport prepare_export(const ExportOptions& options) {
   return {std::move(reference), std::move(graph), std::move(report)};
 }
 
+// True when the frozen graph computes in half: a half Const or a half op.
+static bool holds_half(const Graph& graph) {
+  for (const Node* n : graph.nodes()) {
+    const auto* t = n->attr(n->op == "Const" ? "dtype" : "T");
+    if (t && t->type() == tfprod::tf::DT_HALF) return true;
+  }
+  return false;
+}
+
 ExportReport export_model(const ExportOptions& options, const std::filesystem::path& output) {
   const auto start = Clock::now();
   const std::filesystem::path source = options.source;
@@ -416,6 +434,14 @@ ExportReport export_model(const ExportOptions& options, const std::filesystem::p
   }
   PreparedExport prepared = prepare_export(options);
   ExportReport report = std::move(prepared.report);
+  if (options.tolerance > 0) {
+    report.tolerance = options.tolerance;
+    report.tolerance_why = "--tolerance";
+  } else {
+    const bool half = holds_half(prepared.reference);
+    report.tolerance = half ? kHalfTolerance : kFloatTolerance;
+    report.tolerance_why = half ? "half weights" : "float weights";
+  }
   const bool text = output.extension() == ".pbtxt";
   try {
     auto verify = [&](const std::filesystem::path& tmp) {
@@ -423,7 +449,7 @@ ExportReport export_model(const ExportOptions& options, const std::filesystem::p
       if (options.on_step) options.on_step(fmt::format("verifying in OpenCV {}", report.opencv_version));
       VerifyOptions vo;
       vo.outputs = report.outputs;
-      vo.tolerance = options.tolerance;
+      vo.tolerance = report.tolerance;
       vo.seed = options.seed;
       report.verification = verify_model(tmp, &prepared.reference, vo);
       report.verified = report.verification.ok();

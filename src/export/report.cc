@@ -39,11 +39,13 @@ std::string ExportReport::text() const {
     for (const auto& b : opencv_blockers) out += fmt::format("  {}\n", b);
   }
   if (verified) {
-    out += fmt::format("verified: OpenCV {} loads the model; against the evaluator on the frozen graph:\n", opencv_version);
+    out += fmt::format("verified: OpenCV {} loads the model; against the evaluator on the frozen graph (tolerance {:.0e}, "
+                       "{}):\n", opencv_version, tolerance, tolerance_why);
     for (const auto& o : verification.outputs)
       out += fmt::format("  {:<32} max |diff| {:.2e}, relative {:.2e}\n", o.name, o.max_abs, o.max_rel);
   } else if (!failure.empty()) {
     out += fmt::format("NOT written: {}\n", failure);
+    if (tolerance > 0) out += fmt::format("  (tolerance {:.0e}, {})\n", tolerance, tolerance_why);
     if (verification.opencv_error.empty() && !verification.outputs.empty()) out += verification.table();
   } else {
     out += "not verified (--no-verify)\n";
@@ -78,6 +80,8 @@ std::string ExportReport::json() const {
   for (const auto& o : verification.outputs)
     outs.push_back({{"name", o.name}, {"max_abs_diff", o.max_abs}, {"max_rel_diff", o.max_rel}, {"ok", o.ok}});
   j["verification"] = {{"verified", verified}, {"opencv_error", verification.opencv_error}, {"outputs", outs}};
+  j["verification"]["tolerance"] = tolerance;
+  j["verification"]["tolerance_from"] = tolerance_why;
   j["written"] = failure.empty();
   j["failure"] = failure;
   j["seconds"] = seconds;
