@@ -59,28 +59,27 @@ TEST(CheckpointStateFallback, RenamedFilesUseTheNewestOnDiskNamingBoth) {
   EXPECT_NE(r.notes[0].find((dir / "model.ckpt").string()), std::string::npos) << r.notes[0];
 }
 
-TEST(CheckpointStateFallback, HighestStepThenLatestFileTime) {
+TEST(CheckpointStateFallback, LatestFileTimeAmongRenamedAndOlderStepsStillRefused) {
+  // Two series renamed (a-9 -> a, b-9 -> b): the later file wins.
   const fs::path dir = test::scratch_dir();
-  make_bundle(dir / "model.ckpt-30", 30);
-  make_bundle(dir / "model.ckpt-200", 200);  // sorts before -30 as text
-  std::ofstream(dir / "checkpoint") << "model_checkpoint_path: \"model.ckpt-900\"\n";
-  ResolvedCheckpoint r = resolve_checkpoint(dir);
-  EXPECT_EQ(r.prefix, (dir / "model.ckpt-200").string());
-  EXPECT_NE(joined(r.notes).find("highest step"), std::string::npos) << joined(r.notes);
-
-  // Same step under two names the state file lists: the later file wins.
-  const fs::path d2 = test::scratch_dir();
-  make_bundle(d2 / "a-5", 1);
-  make_bundle(d2 / "b-5", 2);
+  make_bundle(dir / "a", 1);
+  make_bundle(dir / "b", 2);
   const auto now = fs::file_time_type::clock::now();
-  fs::last_write_time(d2 / "a-5.index", now - std::chrono::hours(1));
-  fs::last_write_time(d2 / "b-5.index", now - std::chrono::hours(2));
-  std::ofstream(d2 / "checkpoint") << "model_checkpoint_path: \"a-9\"\nall_model_checkpoint_paths: \"b-9\"\n";
-  ResolvedCheckpoint t = resolve_checkpoint(d2);
-  EXPECT_EQ(t.prefix, (d2 / "a-5").string());
-  EXPECT_NE(joined(t.notes).find("latest file time"), std::string::npos) << joined(t.notes);
-  fs::last_write_time(d2 / "b-5.index", now);
-  EXPECT_EQ(resolve_checkpoint(d2).prefix, (d2 / "b-5").string());
+  fs::last_write_time(dir / "a.index", now - std::chrono::hours(1));
+  fs::last_write_time(dir / "b.index", now - std::chrono::hours(2));
+  std::ofstream(dir / "checkpoint") << "model_checkpoint_path: \"a-9\"\nall_model_checkpoint_paths: \"b-9\"\n";
+  ResolvedCheckpoint r = resolve_checkpoint(dir);
+  EXPECT_EQ(r.prefix, (dir / "a").string());
+  EXPECT_NE(joined(r.notes).find("latest file time"), std::string::npos) << joined(r.notes);
+  fs::last_write_time(dir / "b.index", now);
+  EXPECT_EQ(resolve_checkpoint(dir).prefix, (dir / "b").string());
+
+  // An older step the state file does not list is not a rename: refused.
+  const fs::path d2 = test::scratch_dir() / "older";
+  fs::create_directories(d2);
+  make_bundle(d2 / "model.ckpt-30", 30);
+  std::ofstream(d2 / "checkpoint") << "model_checkpoint_path: \"model.ckpt-900\"\n";
+  EXPECT_THROW(resolve_checkpoint(d2), Error);
 }
 
 TEST(CheckpointStateFallback, CheckpointFlagStillWins) {
@@ -91,7 +90,7 @@ TEST(CheckpointStateFallback, CheckpointFlagStillWins) {
                                  "dim { size: 2 } } } }") +
                             node("v/read", "Identity", {"v"}) + node("y", "Mul", {"x", "v/read"});
   std::ofstream(dir / "graph.pbtxt") << graph;
-  for (auto [name, value] : {std::pair{"model.ckpt-1", 1.0f}, std::pair{"other", 3.0f}}) {
+  for (auto [name, value] : {std::pair{"model.ckpt", 1.0f}, std::pair{"other", 3.0f}}) {
     Tensor t = eval::make_tensor(tfprod::tf::DT_FLOAT, {2});
     for (float& f : eval::values<float>(t)) f = value;
     BundleWriter writer((dir / name).string());
@@ -105,7 +104,7 @@ TEST(CheckpointStateFallback, CheckpointFlagStillWins) {
                         "--input x:float:1,2 --out-dir b", dir);
   ASSERT_EQ(auto_pick.exit_code, 0) << auto_pick.output;
   ASSERT_EQ(flag.exit_code, 0) << flag.output;
-  EXPECT_NE(auto_pick.output.find("model.ckpt-1"), std::string::npos) << auto_pick.output;
+  EXPECT_NE(auto_pick.output.find("model.ckpt-99"), std::string::npos) << auto_pick.output;  // the warning
   EXPECT_NE(flag.output.find("other"), std::string::npos) << flag.output;
   Tensor a = read_npy(dir / "a" / "y.npy"), b = read_npy(dir / "b" / "y.npy");
   Tensor x = eval::cast(a, tfprod::tf::DT_FLOAT), y = eval::cast(b, tfprod::tf::DT_FLOAT);

@@ -122,9 +122,9 @@ std::string stem_of(const std::string& name) {
   return std::regex_replace(name, step_re, "");
 }
 
-// The newest V2 bundle in `dir` whose stem is one of `stems`: the highest
-// step, else (no steps, or a tie) the latest .index file time. Returns the
-// prefix and how it was chosen.
+// The newest V2 bundle in `dir` named as one of `stems` without a step (the
+// files were renamed), by the latest .index file time (the highest step
+// first, should one ever qualify). Returns the prefix and how it was chosen.
 std::optional<std::pair<std::string, std::string>> newest_on_disk(const fs::path& dir,
                                                                   const std::vector<std::string>& stems) {
   struct Found {
@@ -138,7 +138,9 @@ std::optional<std::pair<std::string, std::string>> newest_on_disk(const fs::path
     const std::string name = entry.path().filename().string();
     if (name.size() <= 6 || !name.ends_with(".index") || !entry.is_regular_file(ec)) continue;
     const std::string base = name.substr(0, name.size() - 6);
-    if (std::find(stems.begin(), stems.end(), stem_of(base)) == stems.end()) continue;
+    // Renamed files only ("model.ckpt-5000" -> "model.ckpt"): an older step
+    // of the series the state names, which it does not list, is refused.
+    if (std::find(stems.begin(), stems.end(), stem_of(base)) == stems.end() || stem_of(base) != base) continue;
     const std::string prefix = (dir / base).string();
     found.push_back({prefix, step_of(prefix).value_or(-1), fs::last_write_time(entry.path(), ec)});
   }
@@ -175,8 +177,8 @@ ResolvedCheckpoint resolve_from_state(const fs::path& dir, const fs::path& state
                                 state_file.string(), state.model_checkpoint_path, *prefix)});
     }
   }
-  // Nothing it lists exists (files renamed or copied alone): the newest
-  // bundle on disk of the same name (model.ckpt-N, model.ckpt), said out loud.
+  // Nothing it lists exists because the files were renamed (model.ckpt-N.*
+  // -> model.ckpt.*): the newest such bundle on disk, said out loud.
   std::vector<std::string> stems{stem_of(foreign_basename(state.model_checkpoint_path))};
   for (const auto& p : all) stems.push_back(stem_of(foreign_basename(p)));
   if (auto newest = newest_on_disk(dir, stems)) {

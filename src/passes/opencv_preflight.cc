@@ -178,7 +178,7 @@ std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
             "': OpenCV 4.6's LSTM layer has one output (h); only OpenCV's own text config (the .pbtxt) can remap it");
         break;
       }
-    if (!n->control_inputs.empty())
+    if (!n->control_inputs.empty() && n->op != "Const")  // a Const's inputs are never read
       add("control input ^" + n->control_inputs[0]->name() +
           ": OpenCV 4.6 counts it as an input (\"num_inputs == 5 ... is 6\" on a batch norm); run "
           "opencv_drop_control_inputs");
