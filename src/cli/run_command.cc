@@ -63,6 +63,7 @@ int run(const RunJob& job) {
     FreezeOptions fo;
     for (const auto& o : outputs) fo.outputs.push_back(std::string(node_of(o)));
     graph = freeze(std::move(graph), *reader, fo);
+    for (const auto& note : src.checkpoint->notes) std::fprintf(stderr, "tfprod: note: %s\n", note.c_str());
     std::fprintf(stderr, "tfprod: froze variables from %s\n", src.checkpoint->prefix.c_str());
   }
 

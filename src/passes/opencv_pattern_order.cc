@@ -35,13 +35,17 @@ bool run(Graph& graph, const PassOptions&, PassContext&) {
   bool same = true;
   for (std::size_t i = 0; i < nodes.size() && same; ++i) same = nodes[i] == order[i];
   if (same) return false;
-  tfprod::tf::GraphDef def = graph.to_graphdef();
+  // Rebuilt through a GraphDef the weights move into (no copy of them).
+  std::vector<std::string> names;
+  for (const Node* n : order) names.push_back(n->name());
+  const std::string source = graph.source();
+  tfprod::tf::GraphDef def = std::move(graph).release_graphdef();
   std::unordered_map<std::string, int> position;
   for (int i = 0; i < def.node_size(); ++i) position[def.node(i).name()] = i;
-  tfprod::tf::GraphDef sorted = def;
-  sorted.clear_node();
-  for (const Node* n : order) *sorted.add_node() = def.node(position[n->name()]);
-  graph = Graph::from_graphdef(std::move(sorted), graph.source());
+  google::protobuf::RepeatedPtrField<tfprod::tf::NodeDef> reordered;
+  for (const std::string& name : names) *reordered.Add() = std::move(*def.mutable_node(position.at(name)));
+  def.mutable_node()->Swap(&reordered);
+  graph = Graph::from_graphdef(std::move(def), source);
   return true;
 }
 
