@@ -123,6 +123,16 @@ std::string reduce_problem(const Node* n, const std::map<const Node*, int64_t>& 
   return "reduces a " + std::to_string(rank) + "-D tensor" + why + "; run opencv_reduce_axes (2-D features)";
 }
 
+// Mean / Sum over [1,2]: global pooling of a 4-D NHWC tensor, the common
+// case, judged without evaluating the graph for its rank.
+bool global_pooling(const Node& n) {
+  auto axes = const_tensor(*n.inputs[1].node);
+  if (!axes) return false;
+  std::set<int64_t> set;
+  for (int64_t a : eval::as_ints(*axes)) set.insert(a);
+  return set == std::set<int64_t>{1, 2};
+}
+
 // A 0-D Const written in tensor_content read as a Concat / Split axis:
 // OpenCV 4.6 crashes reading it (measured: a segfault in readNetFromTensorflow).
 bool scalar_axis_in_content(const Node* n) {
@@ -144,7 +154,7 @@ std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
   std::vector<const Node*> reduces;
   std::vector<Endpoint> reduced;
   for (const Node* n : graph.nodes())
-    if ((n->op == "Mean" || n->op == "Sum") && n->inputs.size() == 2) {
+    if ((n->op == "Mean" || n->op == "Sum") && n->inputs.size() == 2 && !global_pooling(*n)) {
       reduces.push_back(n);
       reduced.push_back(n->inputs[0]);
     }
