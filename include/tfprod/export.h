@@ -42,12 +42,19 @@ ModelFormat model_format_for(const std::filesystem::path& output, std::optional<
 // "pb" / "graphdef" -> kGraphDef, "onnx" -> kOnnx; throws Error otherwise.
 ModelFormat parse_model_format(std::string_view text);
 
+constexpr double kFloatTolerance = 1e-4;
+// Half keeps 11 significant bits (a relative step of 9.8e-4 per rounding):
+// the evaluator rounds each half op's output, OpenCV computes in float.
+constexpr double kHalfTolerance = 1e-2;
+
 struct ExportOptions {
   std::filesystem::path source;  // training dir, graph, .meta, prefix, SavedModel, frozen graph
   SourceOptions source_options;
   std::vector<InputSpec> inputs;     // empty: signature, else guessed
   std::vector<std::string> outputs;  // empty: signature, else guessed
-  double tolerance = 1e-4;           // verification: max |diff| / max(1, max |reference|)
+  // Verification: max |diff| / max(1, max |reference|). 0: from the weights'
+  // dtype (kFloatTolerance, or kHalfTolerance when the frozen graph holds half).
+  double tolerance = 0;
   uint64_t seed = 1;
   bool verify = true;
   // Empty: export_model takes it from the output's extension; prepare_export
@@ -82,6 +89,8 @@ struct ExportReport {
   std::vector<std::string> removed_training;  // "dropout: 9 nodes (dropout/...)" lines
   std::vector<std::string> opencv_blockers;   // pre-flight issues left, if any
   bool verified = false;
+  double tolerance = 0;         // the one verification used
+  std::string tolerance_why;    // "float weights", "half weights", "--tolerance"
   std::string failure;  // why no model was written; empty on success
   VerifyReport verification;
   std::string opencv_version;

@@ -116,6 +116,45 @@ std::optional<std::string> localize(const fs::path& dir, const std::string& writ
   return std::nullopt;
 }
 
+// "model.ckpt-200" -> "model.ckpt": the name a Saver gives all its steps.
+std::string stem_of(const std::string& name) {
+  static const std::regex step_re(R"(-\d{1,18}$)");
+  return std::regex_replace(name, step_re, "");
+}
+
+// The newest V2 bundle in `dir` named as one of `stems` without a step (the
+// files were renamed), by the latest .index file time (the highest step
+// first, should one ever qualify). Returns the prefix and how it was chosen.
+std::optional<std::pair<std::string, std::string>> newest_on_disk(const fs::path& dir,
+                                                                  const std::vector<std::string>& stems) {
+  struct Found {
+    std::string prefix;
+    int64_t step;
+    fs::file_time_type time;
+  };
+  std::vector<Found> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= 6 || !name.ends_with(".index") || !entry.is_regular_file(ec)) continue;
+    const std::string base = name.substr(0, name.size() - 6);
+    // Renamed files only ("model.ckpt-5000" -> "model.ckpt"): an older step
+    // of the series the state names, which it does not list, is refused.
+    if (std::find(stems.begin(), stems.end(), stem_of(base)) == stems.end() || stem_of(base) != base) continue;
+    const std::string prefix = (dir / base).string();
+    found.push_back({prefix, step_of(prefix).value_or(-1), fs::last_write_time(entry.path(), ec)});
+  }
+  if (found.empty()) return std::nullopt;
+  auto newer = [](const Found& a, const Found& b) {
+    return a.step != b.step ? a.step > b.step : (a.time != b.time ? a.time > b.time : a.prefix < b.prefix);
+  };
+  std::sort(found.begin(), found.end(), newer);
+  std::string how = found.size() == 1 ? "the only one"
+                    : found[0].step != found[1].step ? fmt::format("the highest step of {}", found.size())
+                                                     : fmt::format("the latest file time of {}", found.size());
+  return std::pair{found[0].prefix, how};
+}
+
 ResolvedCheckpoint resolve_from_state(const fs::path& dir, const fs::path& state_file) {
   const CheckpointState state = read_checkpoint_state(state_file);
   if (state.model_checkpoint_path.empty())
@@ -137,6 +176,17 @@ ResolvedCheckpoint resolve_from_state(const fs::path& dir, const fs::path& state
                                 "newest existing checkpoint listed in all_model_checkpoint_paths",
                                 state_file.string(), state.model_checkpoint_path, *prefix)});
     }
+  }
+  // Nothing it lists exists because the files were renamed (model.ckpt-N.*
+  // -> model.ckpt.*): the newest such bundle on disk, said out loud.
+  std::vector<std::string> stems{stem_of(foreign_basename(state.model_checkpoint_path))};
+  for (const auto& p : all) stems.push_back(stem_of(foreign_basename(p)));
+  if (auto newest = newest_on_disk(dir, stems)) {
+    return resolve_prefix(
+        newest->first,
+        {fmt::format("{} names {} as the latest checkpoint, but no checkpoint it lists exists; using {}, the newest "
+                     "checkpoint on disk ({})",
+                     state_file.string(), state.model_checkpoint_path, newest->first, newest->second)});
   }
   fail("{}: names the checkpoint \"{}\", but no such checkpoint (V2 .index or V1 file) exists in {}{}",
        state_file.string(), state.model_checkpoint_path, dir.string(),

@@ -33,7 +33,7 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
     std::string path, output, checkpoint, report, signature = "serving_default", format;
     std::vector<std::string> inputs, outputs, tags, inputs_as_nchw, outputs_as_nchw;
     int opset = kOnnxDefaultOpset;
-    double tolerance = 1e-4;
+    double tolerance = 0;
     bool no_verify = false, quiet = false;
   };
   auto args = std::make_shared<Args>();
@@ -57,7 +57,7 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--report", args->report, "Also write the report as JSON to this file");
   add_tags_option(cmd, args->tags);
   cmd->add_option("--signature", args->signature, "SavedModel signature")->capture_default_str();
-  cmd->add_option("--tolerance", args->tolerance, "Largest relative difference verification accepts")->capture_default_str();
+  cmd->add_option("--tolerance", args->tolerance, "Largest relative difference verification accepts (default: 1e-4 for float weights, 1e-2 for half)");
   cmd->add_flag("--no-verify", args->no_verify, "Write the model without proving it in OpenCV");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress lines");
   cmd->callback([=] {

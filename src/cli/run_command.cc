@@ -63,6 +63,7 @@ int run(const RunJob& job) {
     FreezeOptions fo;
     for (const auto& o : outputs) fo.outputs.push_back(std::string(node_of(o)));
     graph = freeze(std::move(graph), *reader, fo);
+    for (const auto& note : src.checkpoint->notes) std::fprintf(stderr, "tfprod: note: %s\n", note.c_str());
     std::fprintf(stderr, "tfprod: froze variables from %s\n", src.checkpoint->prefix.c_str());
   }
 
@@ -80,6 +81,12 @@ int run(const RunJob& job) {
     feeds.emplace_back(name, std::move(value));
   }
 
+  bool dropout_defined = false;
+  for (const auto& f : graph.rest().library().function()) dropout_defined |= f.signature().name() == "Dropout";
+  for (const Node* n : graph.nodes())
+    if (n->op == "Dropout" && !dropout_defined)
+      std::fprintf(stderr, "tfprod: note: node '%s' (op Dropout) is a Defun with no body in the graph: run as the "
+                   "identity on its first input (inference, as OpenCV does)\n", n->name().c_str());
   auto start = std::chrono::steady_clock::now();
   Evaluator evaluator(graph, {.seed = job.seed});
   std::vector<Tensor> results = evaluator.run(feeds, outputs);

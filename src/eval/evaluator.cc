@@ -81,6 +81,22 @@ class EvalRun {
     }
   }
 
+  // When a kernel fails on a half op fed from a float placeholder (TF's
+  // optimize_for_inference writes these into half graphs): the placeholder
+  // and both dtypes, so the user knows to feed it as half.
+  std::string float_placeholder_hint(const Node* n) const {
+    const auto* t = n->attr("T");
+    if (!t || t->type() != tfprod::tf::DT_HALF) return "";
+    for (const Node* p : fed_nodes_) {
+      const auto* dtype = p->attr("dtype");
+      if (p->op.starts_with("Placeholder") && dtype && dtype->type() == tfprod::tf::DT_FLOAT)
+        return fmt::format("; placeholder '{}' is DT_FLOAT but '{}' computes in DT_HALF: feed it as half (--input "
+                           "{}:half:SHAPE)",
+                           p->name(), n->name(), p->name());
+    }
+    return "";
+  }
+
   // Which nodes must run: what the fetches need, fed tensors cutting the graph.
   void find_nodes_to_run() {
     std::vector<const Node*> stack;
@@ -169,8 +185,10 @@ class EvalRun {
         kernel->fn(ctx);
       } catch (const Error& e) {
         // Name the graph's file, as every tfprod error does.
-        if (graph_.source().empty()) throw;
-        fail("{}: {}", graph_.source(), e.what());
+        const std::string hint = float_placeholder_hint(n);
+        if (graph_.source().empty() && hint.empty()) throw;
+        if (graph_.source().empty()) fail("{}{}", e.what(), hint);
+        fail("{}: {}{}", graph_.source(), e.what(), hint);
       }
       *used_random_ = *used_random_ || ctx.used_random();
       result.outputs = std::move(ctx.outputs());

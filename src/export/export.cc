@@ -155,6 +155,15 @@ std::vector<InputSpec> choose_inputs(const ExportOptions& options, const ModelSo
     report.choices.push_back(fmt::format("input guessed: {} ({})", c.name, c.reason));
   }
   if (specs.empty()) {
+    // Only scalars read: a placeholder declared [] has a known shape, and
+    // is the model's input when nothing else is.
+    for (const IoCandidate* c : shapeless)
+      if (c->declared.shape) {
+        specs.push_back({c->name, {}, {}});
+        report.choices.push_back(fmt::format("input guessed: {} (a scalar placeholder, shape [], and the only input)",
+                                             c->name));
+      }
+    if (!specs.empty()) return specs;
     const IoCandidate& c = *shapeless.front();
     fail("{}: input '{}' has no known shape; pass --input {}:{}:SHAPE (e.g. 1,224,224,3)", options.source.string(),
          c.name, c.name, c.declared.dtype ? dtype_flag(*c.declared.dtype) : "float");
@@ -396,6 +405,27 @@ PreparedExport prepare_export(const ExportOptions& options) {
   return {std::move(reference), std::move(graph), std::move(report)};
 }
 
+// True when the frozen graph computes in half: a half Const or a half op.
+static bool holds_half(const Graph& graph) {
+  for (const Node* n : graph.nodes()) {
+    const auto* t = n->attr(n->op == "Const" ? "dtype" : "T");
+    if (t && t->type() == tfprod::tf::DT_HALF) return true;
+  }
+  return false;
+}
+
+// Verification's tolerance: --tolerance, else by the weights' dtype.
+static void choose_tolerance(const ExportOptions& options, const Graph& reference, ExportReport& report) {
+  if (options.tolerance > 0) {
+    report.tolerance = options.tolerance;
+    report.tolerance_why = "--tolerance";
+  } else {
+    const bool half = holds_half(reference);
+    report.tolerance = half ? kHalfTolerance : kFloatTolerance;
+    report.tolerance_why = half ? "half weights" : "float weights";
+  }
+}
+
 ExportReport export_model(const ExportOptions& options, const std::filesystem::path& output) {
   const auto start = Clock::now();
   const std::filesystem::path source = options.source;
@@ -413,19 +443,22 @@ ExportReport export_model(const ExportOptions& options, const std::filesystem::p
     ExportOptions onnx_options = options;
     onnx_options.format = ModelFormat::kOnnx;
     PreparedExport prepared = prepare_export(onnx_options);
+    choose_tolerance(options, prepared.reference, prepared.report);
+    onnx_options.tolerance = prepared.report.tolerance;
     ExportReport report = write_onnx(prepared, onnx_options, output);
     report.seconds = since(start);
     return report;
   }
   PreparedExport prepared = prepare_export(options);
   ExportReport report = std::move(prepared.report);
+  choose_tolerance(options, prepared.reference, report);
   const bool text = output.extension() == ".pbtxt";
   try {
     auto verify = [&](const std::filesystem::path& tmp, Graph model) {
       if (options.on_step) options.on_step(fmt::format("verifying in OpenCV {}", report.opencv_version));
       VerifyOptions vo;
       vo.outputs = report.outputs;
-      vo.tolerance = options.tolerance;
+      vo.tolerance = report.tolerance;
       vo.seed = options.seed;
       report.verification = verify_written_model(tmp, std::move(model), std::move(prepared.reference), vo);
       report.verified = report.verification.ok();

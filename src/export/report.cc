@@ -42,12 +42,13 @@ std::string ExportReport::text() const {
     out += fmt::format("ONNX: opset {}, {} nodes, {} Transpose{}; checker: {}\n", onnx_opset, onnx_nodes,
                        onnx_transposes, onnx_transposes == 1 ? "" : "s", onnx_checker.empty() ? "not run" : onnx_checker);
   if (verified) {
-    out += fmt::format("verified: OpenCV {} loads the {}model; against the evaluator on the frozen graph:\n",
-                       opencv_version, format == "onnx" ? "ONNX " : "");
+    out += fmt::format("verified: OpenCV {} loads the {}model; against the evaluator on the frozen graph (tolerance {:.0e}, "
+                       "{}):\n", opencv_version, format == "onnx" ? "ONNX " : "", tolerance, tolerance_why);
     for (const auto& o : verification.outputs)
       out += fmt::format("  {:<32} max |diff| {:.2e}, relative {:.2e}\n", o.name, o.max_abs, o.max_rel);
   } else if (!failure.empty()) {
     out += fmt::format("NOT written: {}\n", failure);
+    if (tolerance > 0) out += fmt::format("  (tolerance {:.0e}, {})\n", tolerance, tolerance_why);
     if (verification.opencv_error.empty() && !verification.outputs.empty()) out += verification.table();
   } else {
     out += "not verified (--no-verify)\n";
@@ -82,6 +83,8 @@ std::string ExportReport::json() const {
   for (const auto& o : verification.outputs)
     outs.push_back({{"name", o.name}, {"max_abs_diff", o.max_abs}, {"max_rel_diff", o.max_rel}, {"ok", o.ok}});
   j["verification"] = {{"verified", verified}, {"opencv_error", verification.opencv_error}, {"outputs", outs}};
+  j["verification"]["tolerance"] = tolerance;
+  j["verification"]["tolerance_from"] = tolerance_why;
   j["written"] = failure.empty();
   j["failure"] = failure;
   j["seconds"] = seconds;

@@ -102,6 +102,19 @@ Checks plan_checks(const Graph& model, const std::string& where, const VerifyOpt
   for (const auto& o : c.outputs) {
     std::vector<std::string> names{o};
     const Node* n = model.find(TensorRef::parse(o).node);
+    // OpenCV fuses LeakyRelu, Maximum(Mul(x, alpha), x), into one layer
+    // named after the Mul ("LeakyRelu/mul"), and Keras' ReLU6,
+    // Maximum(Minimum(Relu(x), 6), 0), after one of its nodes: offer the
+    // non-Const inputs of a Maximum / Minimum too.
+    for (const Node* m = n; m && (m->op == "Maximum" || m->op == "Minimum");) {
+      const Node* next = nullptr;
+      for (const auto& in : m->inputs)
+        if (in.node->op != "Const" && in.index == 0) {
+          names.push_back(in.node->name());
+          if (!next) next = in.node;
+        }
+      m = next;
+    }
     for (int step = 0; n && step < 4 && !n->inputs.empty() && n->inputs[0].index == 0; ++step) {
       if (n->op != "Identity" && n->op != "BiasAdd" && n->op != "Add" && n->op != "AddV2") break;
       n = n->inputs[0].node;

@@ -14,7 +14,9 @@
 // go when nothing else reads them.
 //
 // Preconditions: every training-mode batch norm has moving statistics; the
-// pass fails naming the first that has none. To keep a tf.cond's training
+// pass fails naming the first that has none, except TF's MVN: empty mean and
+// variance, no moving statistics, on a batch of one (OpenCV imports that as
+// MVN), which stays in training mode with a warning. To keep a tf.cond's training
 // branch, run this before resolve_switches(set=is_train:true): resolving
 // removes the moving statistics only the inference branch read.
 #include <fmt/ranges.h>
@@ -24,6 +26,7 @@
 
 #include "passes/passes.h"
 #include "tfprod/error.h"
+#include "passes/static_shape.h"
 
 namespace tfprod::passes {
 
@@ -61,6 +64,21 @@ std::vector<std::string> prefixes(const Node& bn) {
   return out;
 }
 
+bool empty_const(const Node* n) {
+  const Node* s = source(n);
+  if (s->op != "Const" || !s->attr("value")) return false;
+  const auto& shape = s->attr("value")->tensor().tensor_shape();
+  return !shape.unknown_rank() && shape.dim_size() == 1 && shape.dim(0).size() == 0;
+}
+
+bool empty_statistics(const Node& bn) { return empty_const(bn.inputs[3].node) && empty_const(bn.inputs[4].node); }
+
+// True when the batch norm's input has a batch of one (static shapes).
+bool batch_of_one(const Graph& graph, const Node& bn) {
+  auto shapes = static_shapes(graph, {bn.inputs[0]});
+  return shapes && !(*shapes)[0].empty() && (*shapes)[0][0] == 1;
+}
+
 bool run(Graph& graph, const PassOptions&, PassContext& context) {
   const IoRefs io(context.inputs, context.outputs);
   std::vector<Node*> replaced;
@@ -76,6 +94,15 @@ bool run(Graph& graph, const PassOptions&, PassContext& context) {
         variance = graph.find(p + "moving_variance");
         if (mean && variance && moving_statistic(mean) && moving_statistic(variance)) break;
         mean = variance = nullptr;
+      }
+      if (!mean && empty_statistics(*n) && batch_of_one(graph, *n)) {
+        // TF's way of writing MVN (instance norm): OpenCV 4.6 imports it as
+        // MVN, which is exact for a batch of one.
+        context.warnings.push_back(fmt::format(
+            "batch_norm_inference: kept '{}' in training mode: empty mean / variance and no moving statistics, on a "
+            "batch of one: an MVN (OpenCV imports it as MVN)",
+            n->name()));
+        continue;
       }
       if (!mean)
         fail(

@@ -5,6 +5,10 @@
 #include <map>
 #include <set>
 
+#include "passes/static_shape.h"
+#include "tfprod/rewrite.h"
+#include "tfprod/tensor_values.h"
+
 namespace tfprod {
 
 namespace {
@@ -20,7 +24,10 @@ const std::set<std::string>& supported() {
       "L2Normalize", "PriorBox", "Softmax", "CropAndResize", "Mean", "Sum", "Max", "Pack", "ClipByValue",
       "LeakyRelu", "Abs", "Tanh", "Sigmoid", "Relu", "Relu6", "Elu", "Exp", "Identity", "ExpandDims", "Square",
       "ArgMax", "ArgMin", "Minimum", "Maximum", "Rsqrt", "Shape", "Prod", "Dropout", "PlaceholderWithDefault",
-      "Switch", "Merge", "NoOp", "NextIteration", "Floor", "Neg", "Softplus", "Softsign"};
+      "Switch", "Merge", "NoOp", "NextIteration", "Floor", "Neg", "Softplus", "Softsign",
+      // Not in the importer's list, but created by op name as OpenCV's own
+      // layer of that type, one input: measured exact (OpenCvGaps.SqrtRunsAsIs).
+      "Sqrt"};
   return ops;
 }
 
@@ -44,6 +51,10 @@ const std::map<std::string, std::string>& hints() {
       {"Assert", "training-only op: run remove_training_nodes"},
       {"CheckNumerics", "training-only op: run remove_training_nodes"},
       {"Enter", "a while loop: OpenCV runs no control flow"},
+      {"Div", "OpenCV knows RealDiv, not Div: run opencv_div_to_realdiv (floats)"},
+      {"Tile", "OpenCV 4.6 has no Tile: run opencv_tile_to_concat (constant multiples)"},
+      {"Unpack", "OpenCV 4.6 has no Unpack (a static RNN's unstack): opencv_unpack_to_split rewrites it, but OpenCV 4.6 "
+                 "runs few static RNNs; export to ONNX"},
       {"Exit", "a while loop: OpenCV runs no control flow"},
       {"LoopCond", "a while loop: OpenCV runs no control flow"},
   };
@@ -84,10 +95,72 @@ bool reshape_to_nhwc(const Node* n) {
   return !(dim(1) == 1 && dim(2) == 1);
 }
 
+// Mean / Sum modes OpenCV 4.6 reads: over the spatial axes ([1], [2],
+// [1,2]) or the channels ([3]) of a 4-D tensor; not over a 2-D tensor's
+// features (measured: "Unsupported mode of reduce_mean", or a Permute
+// failing at run time). Empty when fine, else why.
+std::string reduce_problem(const Node* n, const std::map<const Node*, int64_t>& ranks) {
+  if ((n->op != "Mean" && n->op != "Sum") || n->inputs.size() != 2) return "";
+  if (passes::part_of_l2_normalize(*n)) return "";  // OpenCV fuses tf.nn.l2_normalize
+  auto axes_tensor = const_tensor(*n->inputs[1].node);
+  if (!axes_tensor) return "reduction axes are computed: OpenCV needs them Const; run opencv_fold_shapes";
+  std::set<int64_t> axes;
+  for (int64_t a : eval::as_ints(*axes_tensor)) axes.insert(a);
+  auto r = ranks.find(n);
+  const int64_t rank = r != ranks.end() ? r->second : 4;
+  std::set<int64_t> normal;
+  for (int64_t a : axes) {
+    if (!eval::normalize_axis(&a, rank)) return "reduction axis out of range";
+    normal.insert(a);
+  }
+  const std::string why = " (OpenCV 4.6 reduces over [1], [2], [1,2] or [3] of a 4-D NHWC tensor)";
+  if (rank == 4) {
+    static const std::set<std::set<int64_t>> ok = {{1}, {2}, {1, 2}, {3}};
+    if (ok.count(normal)) return "";
+    return "reduces over axes that mix spatial and channel, or the batch" + why + "; run opencv_reduce_axes";
+  }
+  if (rank == 2 && normal == std::set<int64_t>{0}) return "";
+  return "reduces a " + std::to_string(rank) + "-D tensor" + why + "; run opencv_reduce_axes (2-D features)";
+}
+
+// Mean / Sum over [1,2]: global pooling of a 4-D NHWC tensor, the common
+// case, judged without evaluating the graph for its rank.
+bool global_pooling(const Node& n) {
+  auto axes = const_tensor(*n.inputs[1].node);
+  if (!axes) return false;
+  std::set<int64_t> set;
+  for (int64_t a : eval::as_ints(*axes)) set.insert(a);
+  return set == std::set<int64_t>{1, 2};
+}
+
+// A 0-D Const written in tensor_content read as a Concat / Split axis:
+// OpenCV 4.6 crashes reading it (measured: a segfault in readNetFromTensorflow).
+bool scalar_axis_in_content(const Node* n) {
+  int axis_input = -1;
+  if (n->op == "ConcatV2" && !n->inputs.empty()) axis_input = static_cast<int>(n->inputs.size()) - 1;
+  if (n->op == "Concat" || n->op == "Split") axis_input = 0;
+  if (axis_input < 0) return false;
+  const Node* a = n->inputs[axis_input].node;
+  const auto* v = a->op == "Const" ? a->attr("value") : nullptr;
+  return v && v->tensor().tensor_shape().dim_size() == 0 && !v->tensor().tensor_content().empty();
+}
+
 }  // namespace
 
 std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
   std::vector<PreflightIssue> issues;
+  // Ranks of the reductions' inputs, from one evaluation on zeros.
+  std::map<const Node*, int64_t> ranks;
+  std::vector<const Node*> reduces;
+  std::vector<Endpoint> reduced;
+  for (const Node* n : graph.nodes())
+    if ((n->op == "Mean" || n->op == "Sum") && n->inputs.size() == 2 && !global_pooling(*n)) {
+      reduces.push_back(n);
+      reduced.push_back(n->inputs[0]);
+    }
+  if (!reduces.empty())
+    if (auto shapes = passes::static_shapes(graph, reduced))
+      for (std::size_t i = 0; i < reduces.size(); ++i) ranks[reduces[i]] = static_cast<int64_t>((*shapes)[i].size());
   for (const Node* n : graph.nodes()) {
     auto add = [&](std::string hint) { issues.push_back({n->name(), n->op, std::move(hint)}); };
     if (!supported().count(n->op)) {
@@ -115,6 +188,14 @@ std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
             "': OpenCV 4.6's LSTM layer has one output (h); only OpenCV's own text config (the .pbtxt) can remap it");
         break;
       }
+    if (!n->control_inputs.empty() && n->op != "Const")  // a Const's inputs are never read
+      add("control input ^" + n->control_inputs[0]->name() +
+          ": OpenCV 4.6 counts it as an input (\"num_inputs == 5 ... is 6\" on a batch norm); run "
+          "opencv_drop_control_inputs");
+    if (std::string why = reduce_problem(n, ranks); !why.empty()) add(why);
+    if (scalar_axis_in_content(n))
+      add("its axis is a 0-D Const stored in tensor_content, which crashes OpenCV 4.6's importer; write it with "
+          "int_val (tfprod's passes do)");
     if (n->op == "Transpose" && n->inputs.size() == 2 && n->inputs[1].node->op != "Const")
       add("Transpose with a computed perm: OpenCV needs a Const perm; run opencv_fold_shapes");
     if (reshape_to_nhwc(n))

@@ -45,6 +45,12 @@ PassSpec opencv_fold_shapes();
 PassSpec opencv_strip_attrs();
 PassSpec opencv_reshape_layout();
 PassSpec opencv_resolve_select();
+PassSpec opencv_drop_control_inputs();
+PassSpec opencv_div_to_realdiv();
+PassSpec opencv_tile_to_concat();
+PassSpec opencv_reduce_axes();
+PassSpec opencv_unpack_to_split();
+PassSpec opencv_pattern_order();
 
 
 }  // namespace tfprod::passes

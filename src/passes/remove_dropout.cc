@@ -18,7 +18,8 @@
 // node) are used only inside the match, else the dropout is kept with a
 // warning. Afterwards keep/rate, Shape and constants that only dropout used
 // are removed; nodes named in the inputs or outputs are kept (an output Mul
-// becomes Identity(x)). A fixed-point pass: a dropout kept in one run
+// becomes Identity(x)). A body-less Defun op "Dropout" (OpenCV's test nets)
+// goes the same way, with the training flag it reads. A fixed-point pass: a dropout kept in one run
 // because another's removal had not yet freed its nodes goes in the next.
 #include <algorithm>
 #include <unordered_map>
@@ -184,8 +185,29 @@ std::vector<Match> removable_matches(Graph& graph, const IoRefs& io, PassContext
   return found;
 }
 
+// A body-less Defun "Dropout" (x, is_training) as OpenCV's tests write it
+// (no function of that name in the library): OpenCV splices it out, and so
+// do we. Returns the nodes it dropped.
+std::vector<Node*> remove_defun_dropouts(Graph& graph, const IoRefs& io) {
+  for (const auto& f : graph.rest().library().function())
+    if (f.signature().name() == "Dropout") return {};
+  std::vector<Node*> dropped;
+  for (Node* n : graph.nodes()) {
+    if (n->op != "Dropout" || n->inputs.empty() || io.is_protected(*n)) continue;
+    replace_node_uses(graph, *n, n->inputs[0]);
+    for (const auto& in : n->inputs) dropped.push_back(in.node);
+    dropped.push_back(n);
+  }
+  return dropped;
+}
+
 bool run(Graph& graph, const PassOptions&, PassContext& context) {
   const IoRefs io(context.inputs, context.outputs);
+  std::vector<Node*> defuns = remove_defun_dropouts(graph, io);
+  if (!defuns.empty()) {
+    erase_dead(graph, defuns, io.protected_names());
+    return true;
+  }
   std::vector<Match> found = removable_matches(graph, io, context);
   std::vector<Node*> dropped;                          // the matches' nodes, then what may have lost its last reader
   std::unordered_map<const Node*, Endpoint> replaced;  // chained dropouts: x may be another's top

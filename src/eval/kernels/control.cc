@@ -159,6 +159,9 @@ void register_control(KernelTable& t) {
   t["Const"] = {constant};
   for (const char* op : {"Identity", "StopGradient", "Snapshot", "PreventGradient", "Print", "EnsureShape"})
     t[op] = {identity};
+  // A body-less Defun "Dropout"(x, is_training), as OpenCV's test nets hold:
+  // the identity on x at inference, as OpenCV runs it (tfprod run says so).
+  t["Dropout"] = {identity};
   t["IdentityN"] = {identity_n};
   t["CheckNumerics"] = {check_numerics};
   t["NoOp"] = {no_op};

@@ -1,0 +1,31 @@
+// Static shapes for the OpenCV passes and the pre-flight check: a tensor's
+// shape found by evaluating the graph on zeros, when every placeholder it
+// depends on has a fully known shape.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "tfprod/graph.h"
+#include "tfprod/tensor.h"
+
+namespace tfprod::passes {
+
+// The shapes of `tensors` (nullopt for all when a placeholder they read has
+// an unknown dim, or the evaluation fails).
+std::optional<std::vector<Shape>> static_shapes(const Graph& graph, const std::vector<Endpoint>& tensors);
+
+}  // namespace tfprod::passes
+
+namespace tfprod::passes {
+
+// A scalar int32 Const written with int_val, as TF writes small constants:
+// OpenCV 4.6 crashes reading a 0-D tensor from tensor_content (a Concat
+// or Split axis).
+Node& add_scalar_int_const(Graph& graph, std::string name, int32_t value);
+
+// Sum(Square(x)) read on the way to an Rsqrt: the nodes OpenCV fuses into
+// L2Normalize (tf.nn.l2_normalize); no pass may split them.
+bool part_of_l2_normalize(const Node& n);
+
+}  // namespace tfprod::passes

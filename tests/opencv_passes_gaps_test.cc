@@ -1,0 +1,241 @@
+// The OpenCV passes of issue 14 (Tile -> Concat, Div -> RealDiv, Mean/Sum
+// over other axes, Unpack -> Split + Reshape, the Const order OpenCV's
+// fusions expect) and the MVN batch norm: each rewrite evaluated before and
+// after on the same inputs, and the exported model loaded and matched by
+// OpenCV 4.6; Sqrt, which OpenCV runs as is, passes the pre-flight.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "graph_text_support.h"
+#include "opencv_compat_support.h"
+#include "test_support.h"
+#include "tfprod/error.h"
+#include "tfprod/export.h"
+#include "tfprod/npy.h"
+#include "tfprod/opencv_preflight.h"
+#include "tfprod/opencv_runner.h"
+#include "transform_test_support.h"
+
+namespace tfprod {
+namespace {
+
+namespace fs = std::filesystem;
+using test::count_op;
+using test::node;
+using test::shaped_placeholder;
+
+std::string conv(int channels_out = 3) {
+  std::string w;
+  for (int i = 0; i < 2 * channels_out; ++i) w += " float_val: " + std::to_string(0.25f * static_cast<float>(i % 5) - 0.5f);
+  return shaped_placeholder("x", {1, 4, 5, 2}) +
+         "node { name: 'w' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } } attr { key: 'value' value { "
+         "tensor { dtype: DT_FLOAT tensor_shape { dim { size: 1 } dim { size: 1 } dim { size: 2 } dim { size: " +
+         std::to_string(channels_out) + " } }" + w + " } } } }\n" +
+         node("conv", "Conv2D", {"x", "w"},
+              "attr { key: 'T' value { type: DT_FLOAT } } attr { key: 'strides' value { list { i: 1 i: 1 i: 1 i: 1 } } "
+              "} attr { key: 'padding' value { s: 'SAME' } } attr { key: 'data_format' value { s: 'NHWC' } }");
+}
+
+std::string ints(const std::string& name, const std::vector<int>& v, bool scalar = false) {
+  std::string vals;
+  for (int i : v) vals += " int_val: " + std::to_string(i);
+  return "node { name: '" + name + "' op: 'Const' attr { key: 'dtype' value { type: DT_INT32 } } attr { key: 'value' "
+         "value { tensor { dtype: DT_INT32 tensor_shape {" +
+         (scalar ? std::string() : " dim { size: " + std::to_string(v.size()) + " }") + " }" + vals + " } } } }\n";
+}
+
+std::string reduce(const std::string& name, const std::string& op, const std::string& in, const std::string& axes,
+                   bool keep) {
+  return node(name, op, {in, axes},
+              std::string("attr { key: 'T' value { type: DT_FLOAT } } attr { key: 'Tidx' value { type: DT_INT32 } } "
+                          "attr { key: 'keep_dims' value { b: ") +
+                  (keep ? "true" : "false") + " } }");
+}
+
+// The pass alone keeps the values; the whole export verifies in OpenCV.
+void check(const std::string& pbtxt, const std::string& pass, const std::string& gone, int after_count = 0) {
+  Graph before = test::parse_graph(pbtxt);
+  Graph after = test::apply_transforms(before, pass, {"x"}, {"y"});
+  EXPECT_EQ(count_op(after, gone), after_count) << test::graph_text(after);
+  test::expect_same_outputs(before, after, {"y"}, test::random_feeds(before, {"y"}), 1e-6);
+  fs::path dir = test::scratch_dir();
+  std::ofstream(dir / "g.pbtxt") << pbtxt;
+  ExportOptions options;
+  options.source = dir / "g.pbtxt";
+  options.inputs = {InputSpec::parse("x")};
+  options.outputs = {"y"};
+  ExportReport r = export_model(options, dir / "model.pb");
+  EXPECT_TRUE(r.verified) << pass << ": " << r.failure;
+}
+
+TEST(OpenCvPasses, TileWithConstantMultiplesBecomesConcat) {
+  for (std::vector<int> m : {std::vector<int>{1, 1, 1, 3}, {1, 2, 1, 1}, {1, 2, 3, 1}, {1, 1, 1, 1}}) {
+    SCOPED_TRACE(::testing::PrintToString(m));
+    const std::string g = conv() + ints("m", m) +
+                          node("y", "Tile", {"conv", "m"},
+                               "attr { key: 'T' value { type: DT_FLOAT } } attr { key: 'Tmultiples' value { type: "
+                               "DT_INT32 } }");
+    EXPECT_NE(preflight_text(opencv_preflight(test::parse_graph(g))).find("y (Tile)"), std::string::npos);
+    check(g, "opencv_tile_to_concat", "Tile");
+  }
+}
+
+TEST(OpenCvPasses, FloatDivBecomesRealDivIntegerDivStays) {
+  const std::string g = conv() +
+                        "node { name: 's' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } } attr { key: "
+                        "'value' value { tensor { dtype: DT_FLOAT tensor_shape { } float_val: 3 } } } }\n" +
+                        node("y", "Div", {"conv", "s"});
+  EXPECT_NE(preflight_text(opencv_preflight(test::parse_graph(g))).find("y (Div)"), std::string::npos);
+  check(g, "opencv_div_to_realdiv", "Div");
+  Graph ints_graph = test::parse_graph(ints("a", {7, -7}) + ints("b", {2, 2}) +
+                                       node("y", "Div", {"a", "b"}, "attr { key: 'T' value { type: DT_INT32 } }"));
+  Graph same = test::apply_transforms(ints_graph, "opencv_div_to_realdiv", {}, {"y"});
+  EXPECT_EQ(same.find("y")->op, "Div");
+}
+
+TEST(OpenCvPasses, MeanAndSumOverOtherAxesBecomeFormsOpenCvReads) {
+  struct Case {
+    std::string op;
+    std::vector<int> axes;
+    bool keep;
+    bool flat;  // reduce a 2-D [N,C] tensor (a Reshape first)
+    int left;   // reductions of this op after the pass
+  };
+  for (const Case& c : std::vector<Case>{{"Mean", {1, 2, 3}, true, false, 2},
+                                         {"Sum", {1, 2, 3}, false, false, 1},
+                                         {"Mean", {-1, 1}, true, false, 2},
+                                         {"Mean", {1}, false, true, 0},
+                                         {"Sum", {-1}, true, true, 0}}) {
+    SCOPED_TRACE(c.op + " " + ::testing::PrintToString(c.axes) + (c.keep ? " keep" : "") + (c.flat ? " 2-D" : ""));
+    std::string g = conv() + ints("axes", c.axes);
+    std::string in = "conv";
+    if (c.flat) {
+      g += ints("flat_shape", {1, 60}) +
+           node("flat", "Reshape", {"conv", "flat_shape"},
+                "attr { key: 'T' value { type: DT_FLOAT } } attr { key: 'Tshape' value { type: DT_INT32 } }");
+      in = "flat";
+    }
+    g += reduce("y", c.op, in, "axes", c.keep);
+    EXPECT_NE(preflight_text(opencv_preflight(test::parse_graph(g))).find("y (" + c.op + ")"), std::string::npos)
+        << preflight_text(opencv_preflight(test::parse_graph(g)));
+    Graph after = test::apply_transforms(test::parse_graph(g), "opencv_reduce_axes", {"x"}, {"y"});
+    EXPECT_EQ(preflight_text(opencv_preflight(after)), "");
+    check(g, "opencv_reduce_axes", c.op, c.left);
+  }
+}
+
+TEST(OpenCvPasses, ReductionsOpenCvReadsAndL2NormalizeStay) {
+  const std::string g = conv() + ints("axes", {1, 2}) + reduce("y", "Mean", "conv", "axes", true);
+  EXPECT_EQ(preflight_text(opencv_preflight(test::parse_graph(g))), "");
+  Graph same = test::apply_transforms(test::parse_graph(g), "opencv_reduce_axes", {"x"}, {"y"});
+  EXPECT_EQ(test::graph_text(same), test::graph_text(test::parse_graph(g)));
+  const std::string l2 = conv() + ints("axes", {1, 2, 3}) + node("sq", "Square", {"conv"}) +
+                         reduce("sum", "Sum", "sq", "axes", true) + node("r", "Rsqrt", {"sum"}) +
+                         node("y", "Mul", {"conv", "r"});
+  Graph kept = test::apply_transforms(test::parse_graph(l2), "opencv_reduce_axes", {"x"}, {"y"});
+  EXPECT_EQ(test::graph_text(kept), test::graph_text(test::parse_graph(l2)));
+  EXPECT_EQ(preflight_text(opencv_preflight(kept)), "");
+}
+
+TEST(OpenCvPasses, UnpackOverTimeBecomesSplitAndReshape) {
+  const std::string g = shaped_placeholder("x", {2, 3, 4}) +
+                        node("u", "Unpack", {"x"},
+                             "attr { key: 'T' value { type: DT_FLOAT } } attr { key: 'num' value { i: 3 } } attr { "
+                             "key: 'axis' value { i: 1 } }") +
+                        node("a", "Sub", {"u:0", "u:2"}) + node("y", "Mul", {"a", "u:1"});
+  Graph before = test::parse_graph(g);
+  EXPECT_NE(preflight_text(opencv_preflight(before)).find("u (Unpack)"), std::string::npos);
+  Graph after = test::apply_transforms(before, "opencv_unpack_to_split", {"x"}, {"y"});
+  EXPECT_EQ(count_op(after, "Unpack"), 0);
+  EXPECT_EQ(count_op(after, "Split"), 1);
+  EXPECT_EQ(count_op(after, "Reshape"), 3);
+  test::expect_same_outputs(before, after, {"y"}, test::random_feeds(before, {"y"}), 0);
+  EXPECT_EQ(preflight_text(opencv_preflight(after)), "");
+}
+
+TEST(OpenCvPasses, SqrtRunsAsIs) {
+  const std::string g = conv() + node("a", "Abs", {"conv"}) + node("y", "Sqrt", {"a"});
+  EXPECT_EQ(preflight_text(opencv_preflight(test::parse_graph(g))), "");
+  check(g, "opencv_pattern_order", "Pow");  // nothing to rewrite: OpenCV runs Sqrt itself
+}
+
+// --- opencv_extra nets the export used to refuse ----------------------------
+
+struct Net {
+  std::string name, input, output;
+};
+
+// Exports the net and runs it in OpenCV on NAME_in.npy: the scaled
+// difference from TF's NAME_out.npy.
+double export_and_compare(const Net& net, ExportReport* report) {
+  const fs::path dir = test::corpus_dir() / "opencv_extra_tf";
+  Tensor in = test::nchw_to_nhwc(read_npy(dir / (net.name + "_in.npy")));
+  Tensor want = test::nchw_to_nhwc(read_npy(dir / (net.name + "_out.npy")));
+  std::string shape;
+  for (int64_t d : in.shape) shape += (shape.empty() ? "" : ",") + std::to_string(d);
+  fs::path out = test::scratch_dir() / (net.name + ".pb");
+  ExportOptions options;
+  options.source = dir / (net.name + "_net.pb");
+  options.inputs = {InputSpec::parse(net.input + "::" + shape)};
+  options.outputs = {net.output};
+  *report = export_model(options, out);
+  if (!report->verified) return INFINITY;
+  // OpenCV names a fused layer after one of its nodes: offer the inputs too.
+  std::vector<std::string> names{net.output};
+  Graph model = test::load_graph(out);
+  if (const Node* n = model.find(net.output))
+    for (const auto& i : n->inputs) names.push_back(i.node->name());
+  OpenCvRun run = run_in_opencv(out, {{net.input, in}}, {names}, true);
+  if (!run.error.empty()) {
+    ADD_FAILURE() << run.error;
+    return INFINITY;
+  }
+  return test::scaled_diff(run.outputs[0], want);
+}
+
+TEST(OpenCvExtraFixed, MvnBatchNormKeepsItsMvnForm) {
+  TFPROD_REQUIRE_CORPUS();
+  ExportReport r;
+  double diff = export_and_compare({"mvn_batch_norm", "input_4", "FusedBatchNorm"}, &r);
+  EXPECT_TRUE(r.verified) << r.failure;
+  EXPECT_LT(diff, 1e-4);
+  // A batch of two is not an MVN: refused, as before.
+  ExportOptions two;
+  two.source = test::corpus_dir() / "opencv_extra_tf/mvn_batch_norm_net.pb";
+  two.inputs = {InputSpec::parse("input_4::2,3,4,5")};
+  two.outputs = {"FusedBatchNorm"};
+  try {
+    export_model(two, test::scratch_dir() / "two.pb");
+    ADD_FAILURE() << "a batch of two: expected a refusal";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is in training mode"), std::string::npos) << e.what();
+  }
+}
+
+TEST(OpenCvExtraFixed, KerasRelu6KeepsTheOrderOpenCvFusesAndLeakyReluFindsItsFusedName) {
+  TFPROD_REQUIRE_CORPUS();
+  for (const Net& net : {Net{"keras_relu6", "keras_relu6_input", "keras_relu6/clip_by_value"},
+                         Net{"deconvolution_same", "input", "LeakyRelu/Maximum"}}) {
+    SCOPED_TRACE(net.name);
+    ExportReport r;
+    double diff = export_and_compare(net, &r);
+    EXPECT_TRUE(r.verified) << r.failure;
+    EXPECT_LT(diff, 1e-4);
+  }
+  // The order: the Relu before the Consts, as TF wrote it (OpenCV's ReLU6
+  // matcher maps nodes to its pattern by file order).
+  Graph g = test::load_graph(test::corpus_dir() / "opencv_extra_tf/keras_relu6_net.pb");
+  Graph sorted = test::apply_transforms(g, "sort_by_execution_order opencv_pattern_order", {}, {});
+  std::map<std::string, int> at;
+  for (const Node* n : sorted.nodes()) at[n->name()] = static_cast<int>(at.size());
+  EXPECT_LT(at["keras_relu6/Relu"], at["keras_relu6/Const"]);
+  EXPECT_LT(at["keras_relu6/Relu"], at["keras_relu6/Const_1"]);
+  Graph tf_sorted = test::apply_transforms(g, "sort_by_execution_order", {}, {});
+  EXPECT_EQ(tf_sorted.nodes()[1]->op, "Const") << "sort_by_execution_order alone puts the Consts first";
+}
+
+}  // namespace
+}  // namespace tfprod
