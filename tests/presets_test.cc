@@ -18,6 +18,10 @@ TEST(Presets, ExportIsTheCleanupThenOpenCvThenSorted) {
   EXPECT_EQ(preset_transforms(Preset::kExport), preset_transforms(Preset::kInferenceCleanup) + " " +
                                                     preset_transforms(Preset::kOpenCv) +
                                                     " sort_by_execution_order opencv_pattern_order");
+  // ONNX: the OpenCV passes that keep what the graph computes, not the TF importer's layout and attribute ones.
+  EXPECT_EQ(preset_transforms(Preset::kOnnxExport),
+            preset_transforms(Preset::kInferenceCleanup) +
+                " opencv_float_weights opencv_const_weights opencv_fold_shapes sort_by_execution_order");
 }
 
 TEST(Presets, InferenceModeStepsAreTheOnesThatChangeWhatTheGraphComputes) {
@@ -29,7 +33,7 @@ TEST(Presets, InferenceModeStepsAreTheOnesThatChangeWhatTheGraphComputes) {
 }
 
 TEST(Presets, EveryStepIsRegisteredAndExplained) {
-  for (Preset p : {Preset::kInferenceCleanup, Preset::kOpenCv, Preset::kExport}) {
+  for (Preset p : {Preset::kInferenceCleanup, Preset::kOpenCv, Preset::kExport, Preset::kOnnxExport}) {
     for (const auto& s : preset_steps(p)) {
       EXPECT_NE(find_pass(s.transform), nullptr) << s.transform;
       EXPECT_NE(std::string(s.why), "") << s.transform;

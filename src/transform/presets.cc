@@ -1,6 +1,8 @@
 // The named pass pipelines (see tfprod/presets.h).
 #include "tfprod/presets.h"
 
+#include <string_view>
+
 #include <iterator>
 #include <vector>
 
@@ -49,7 +51,11 @@ std::vector<PresetStep> make_export() {
 // not the layout and attribute ones, which are for OpenCV's TF importer.
 std::vector<PresetStep> make_onnx_export() {
   std::vector<PresetStep> steps(std::begin(kInferenceCleanup), std::end(kInferenceCleanup));
-  steps.insert(steps.end(), {kOpenCv[0], kOpenCv[1], kOpenCv[2]});
+  for (const PresetStep& s : kOpenCv) {
+    const std::string_view name = s.transform;
+    if (name == "opencv_float_weights" || name == "opencv_const_weights" || name == "opencv_fold_shapes")
+      steps.push_back(s);
+  }
   steps.push_back(kSort);
   return steps;
 }
