@@ -108,7 +108,7 @@ if ! skipped cleanup; then
       ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$TMP/cg.$n")
       echo "$nodes $ir" >>"$TMP/cg.rows"
     done
-    awk '{ n[NR] = $1; ir[NR] = $2; printf "  %8d nodes: %12d instructions, %8.0f per node\n", $1, $2, $2 / $1 }
+    awk '{ n[NR] = $1; ir[NR] = $2; printf "  %8d nodes: %14.0f instructions, %8.0f per node\n", $1, $2, $2 / $1 }
       END { printf "  growth of instructions per node: %.2fx (1.0x = linear)\n", (ir[NR] / n[NR]) / (ir[1] / n[1]) }' "$TMP/cg.rows"
   fi
 fi

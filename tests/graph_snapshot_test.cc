@@ -4,6 +4,7 @@
 // the graph exactly, weights included, without copying them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "tfprod/tf/framework/tensor.pb.h"
@@ -176,8 +177,6 @@ TEST(GraphSnapshot, RollbackAfterAFailingPassRestoresTheGraphExactly) {
 
 // The inference cleanup and OpenCV presets leave weights they do not change
 // where they were: no step's snapshot made a pass copy a Const it only read.
-// (sort_by_execution_order, the export preset's last step, still rebuilds the
-// graph through a GraphDef.)
 TEST(GraphSnapshot, CleanupAndOpenCvPresetsCopyNoWeightTheyKeep) {
   Graph g = matmul_graph();
   const char* weights = payload(g, "w");
@@ -189,6 +188,29 @@ TEST(GraphSnapshot, CleanupAndOpenCvPresetsCopyNoWeightTheyKeep) {
       ASSERT_EQ(g.find("mm")->inputs[1].node, g.find("w")) << call;
       EXPECT_EQ(payload(g, "w"), weights) << "after " << call;
     }
+}
+
+// The same for the whole export presets, whose last steps reorder the graph
+// (sort_by_execution_order, opencv_pattern_order): in place, no weight copied.
+TEST(GraphSnapshot, ExportPresetsCopyNoWeightTheyKeep) {
+  for (Preset p : {Preset::kExport, Preset::kOnnxExport}) {
+    Graph g = matmul_graph();
+    g.reorder({g.find("w"), g.find("x"), g.find("mm"), g.find("out")});  // the Const ahead of the input
+    const char* weights = payload(g, "w");
+    PassContext context{{"x"}, {"out"}, {}};
+    for (const std::string& call : preset_calls(p)) {
+      run_pipeline(g, build_pipeline(parse_transforms(call)), context);
+      ASSERT_NE(g.find("w"), nullptr) << call;
+      EXPECT_EQ(payload(g, "w"), weights) << "after " << call;
+    }
+    if (p == Preset::kExport) {
+      // opencv_pattern_order moved the Const to just before its reader.
+      const auto nodes = g.nodes();
+      const auto at = [&](const char* name) { return std::find(nodes.begin(), nodes.end(), g.find(name)) - nodes.begin(); };
+      EXPECT_EQ(at("w") + 1, at("mm"));
+      EXPECT_LT(at("x"), at("w"));
+    }
+  }
 }
 
 }  // namespace

@@ -20,32 +20,21 @@ namespace {
 
 bool run(Graph& graph, const PassOptions&, PassContext&) {
   const std::vector<Node*> nodes = graph.nodes();
-  std::vector<const Node*> order;
+  std::vector<Node*> order;
+  order.reserve(nodes.size());
   std::unordered_set<const Node*> placed;
-  auto place = [&](const Node* n) {
+  auto place = [&](Node* n) {
     if (placed.insert(n).second) order.push_back(n);
   };
-  for (const Node* n : nodes) {
+  for (Node* n : nodes) {
     if (n->op == "Const" && !n->uses().empty()) continue;  // placed before its first reader
     for (const auto& in : n->inputs)
       if (in.node->op == "Const") place(in.node);
     place(n);
   }
-  for (const Node* n : nodes) place(n);  // Consts read only through control edges
-  bool same = true;
-  for (std::size_t i = 0; i < nodes.size() && same; ++i) same = nodes[i] == order[i];
-  if (same) return false;
-  // Rebuilt through a GraphDef the weights move into (no copy of them).
-  std::vector<std::string> names;
-  for (const Node* n : order) names.push_back(n->name());
-  const std::string source = graph.source();
-  tfprod::tf::GraphDef def = std::move(graph).release_graphdef();
-  std::unordered_map<std::string, int> position;
-  for (int i = 0; i < def.node_size(); ++i) position[def.node(i).name()] = i;
-  google::protobuf::RepeatedPtrField<tfprod::tf::NodeDef> reordered;
-  for (const std::string& name : names) *reordered.Add() = std::move(*def.mutable_node(position.at(name)));
-  def.mutable_node()->Swap(&reordered);
-  graph = Graph::from_graphdef(std::move(def), source);
+  for (Node* n : nodes) place(n);  // Consts read only through control edges
+  if (order == nodes) return false;
+  graph.reorder(order);  // in place: no weight is copied
   return true;
 }
 
