@@ -84,6 +84,14 @@ TEST(OnnxExternalData, WeightsGoBesideTheModelAndOnnxRuntimeFindsThemRelativeToI
   EXPECT_EQ(fs::file_size(dir / "m.onnx.data"), (3u * 3 * 3 * 16 + 1024 * 10) * sizeof(float));
   EXPECT_LT(fs::file_size(dir / "m.onnx"), 4096u);
   EXPECT_EQ(onnx_check_file(dir / "m.onnx"), "");
+  EXPECT_TRUE(read_onnx_info(dir / "m.onnx").external_data);
+  // verify and inspect read it too (OpenCV 4.6 through a copy with the weights inline, left nowhere).
+  auto v = test::run(q(test::tool("tfprod")) + " verify m.onnx --reference model.pb --input x:float:1,8,8,3", dir);
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_NE(v.output.find("out "), std::string::npos) << v.output;
+  EXPECT_FALSE(fs::exists(dir / "m.onnx.inline.onnx"));
+  auto i = test::run(q(test::tool("tfprod")) + " inspect m.onnx", dir);
+  EXPECT_NE(i.output.find("checker: passed"), std::string::npos) << i.output;
   // Checker needs the data: without it the model is refused.
   const fs::path moved = dir / "moved";
   fs::create_directories(moved);

@@ -101,6 +101,7 @@ struct OnnxFileInfo {
   std::vector<Shape> input_shapes;  // unknown dims: -1
   std::size_t nodes = 0, transposes = 0;
   int opset = 0;
+  bool external_data = false;  // some initializer's data is in another file
 };
 OnnxFileInfo read_onnx_info(const std::filesystem::path& path);
 
