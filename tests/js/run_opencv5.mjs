@@ -8,8 +8,8 @@
 // opencv.js binds no N-D Mat constructor: 2-D inputs are matFromArray, 4-D
 // ones [1, C, H, W] (NCHW, as both importers take them) come from an H x W
 // image of C float channels through blobFromImage (CV_32FC(c) is
-// 5 + ((c - 1) << 5): CV_CN_SHIFT is 5 in OpenCV 5); other ranks and batches
-// are refused with a message. OpenCV errors abort the module rather than
+// 5 + ((c - 1) << 5): CV_CN_SHIFT is 5 in OpenCV 5; blobFromImage aborts for
+// C other than 1, 3, 4, measured with 20); other inputs are refused with a message. OpenCV errors abort the module rather than
 // throw, so any failure is reported as the error.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -18,7 +18,7 @@ import { loadOpenCV } from '@opencvjs/web';
 function inputMat(cv, name, t) {
   const d = t.dims;
   if (d.length === 2) return cv.matFromArray(d[0], d[1], cv.CV_32F, t.data);
-  if (d.length === 4 && d[0] === 1) {
+  if (d.length === 4 && d[0] === 1 && [1, 3, 4].includes(d[1])) {  // blobFromImage aborts on other channel counts
     const [, c, h, w] = d;
     const hwc = new Float32Array(c * h * w);
     for (let k = 0; k < c; ++k)
@@ -29,7 +29,7 @@ function inputMat(cv, name, t) {
     image.delete();
     return blob;
   }
-  throw new Error(`input ${name}: dims [${d}] (opencv.js makes only 2-D and [1, C, H, W] blobs)`);
+  throw new Error(`input ${name}: dims [${d}] (opencv.js makes only 2-D and [1, C, H, W] blobs, C 1, 3 or 4)`);
 }
 
 async function main() {
