@@ -155,8 +155,8 @@ TEST(OnnxExtraCorpus, OpenCvExtraNetsMatchTensorFlowInBothRuntimes) {
   std::printf("%d of %zu match TF's outputs in OpenCV 4.6%s; not matched:\n", matched, names.size(),
               ort ? " and ONNX Runtime" : "");
   for (const auto& f : failures) std::printf("  %s\n", f.c_str());
-  // Measured: 34 (see the list printed above for the others and why).
-  EXPECT_GE(matched, 34);
+  // Measured: 35 (see the list printed above for the others and why).
+  EXPECT_GE(matched, 35);
 }
 
 }  // namespace

@@ -66,10 +66,12 @@ bool have_onnxruntime() {
   return fs::exists(js_dir() / "node_modules" / "onnxruntime-node") && test::run("node --version").exit_code == 0;
 }
 
-std::map<std::string, Tensor> run_onnxruntime(const std::string& model_path,
-                                              const std::vector<std::pair<std::string, Tensor>>& feeds,
-                                              std::string* error) {
-  nlohmann::json request;
+namespace {
+
+// Runs tests/js/SCRIPT on `request` (JSON on stdin) and parses its reply's outputs.
+std::map<std::string, Tensor> run_node(const std::string& script, const std::string& model_path,
+                                       nlohmann::json request, const std::vector<std::pair<std::string, Tensor>>& feeds,
+                                       std::string* error) {
   request["model"] = model_path;
   request["inputs"] = nlohmann::json::object();
   for (const auto& [name, t] : feeds) {
@@ -77,9 +79,9 @@ std::map<std::string, Tensor> run_onnxruntime(const std::string& model_path,
     auto v = eval::values<float>(f);
     request["inputs"][name] = {{"dims", f.shape}, {"data", std::vector<float>(v.begin(), v.end())}};
   }
-  const fs::path req = fs::path(model_path).string() + ".request.json";
+  const fs::path req = fs::path(model_path).string() + "." + script + ".request.json";
   std::ofstream(req) << request.dump();
-  auto r = test::run("node " + (js_dir() / "run_onnx.js").string() + " < " + req.string());
+  auto r = test::run("node " + (js_dir() / script).string() + " < '" + req.string() + "'");
   std::map<std::string, Tensor> out;
   nlohmann::json reply;
   try {
@@ -101,6 +103,27 @@ std::map<std::string, Tensor> run_onnxruntime(const std::string& model_path,
     out[name] = std::move(v);
   }
   return out;
+}
+
+}  // namespace
+
+std::map<std::string, Tensor> run_onnxruntime(const std::string& model_path,
+                                              const std::vector<std::pair<std::string, Tensor>>& feeds,
+                                              std::string* error) {
+  return run_node("run_onnx.js", model_path, nlohmann::json::object(), feeds, error);
+}
+
+bool have_opencv5() {
+  return fs::exists(js_dir() / "node_modules" / "@opencvjs" / "web") && test::run("node --version").exit_code == 0;
+}
+
+std::map<std::string, Tensor> run_opencv5(const std::string& model_path, bool tensorflow,
+                                          const std::vector<std::pair<std::string, Tensor>>& feeds,
+                                          const std::vector<std::string>& outputs, std::string* error) {
+  nlohmann::json request;
+  request["format"] = tensorflow ? "tf" : "onnx";
+  request["outputs"] = outputs;
+  return run_node("run_opencv5.mjs", model_path, request, feeds, error);
 }
 
 double relative_diff(const Tensor& got, const Tensor& want) {

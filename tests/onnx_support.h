@@ -42,6 +42,16 @@ std::map<std::string, Tensor> run_onnxruntime(const std::string& model_path,
                                               const std::vector<std::pair<std::string, Tensor>>& feeds,
                                               std::string* error);
 
+// Whether OpenCV 5.0 (WASM, npm @opencvjs/web, run by node on
+// tests/js/run_opencv5.mjs) can be run.
+bool have_opencv5();
+
+// OpenCV 5.0's outputs for the .onnx model (or, `tensorflow`, the TF
+// GraphDef) on float feeds: 2-D or [1, C, H, W] (NCHW) inputs only.
+std::map<std::string, Tensor> run_opencv5(const std::string& model_path, bool tensorflow,
+                                          const std::vector<std::pair<std::string, Tensor>>& feeds,
+                                          const std::vector<std::string>& outputs, std::string* error);
+
 // max |a - b| / max(1, max |b|); infinity when the sizes differ.
 double relative_diff(const Tensor& got, const Tensor& want);
 

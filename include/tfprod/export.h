@@ -100,6 +100,8 @@ struct ExportReport {
   int onnx_opset = 0;
   std::size_t onnx_nodes = 0, onnx_transposes = 0;
   std::string onnx_checker;  // "passed", or the checker's message
+  std::string onnx_external_data;  // the external data file written beside the model, if any
+  uint64_t onnx_external_bytes = 0;
 
   std::string text() const;  // the short report printed to the user
   std::string json() const;  // --report

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -39,12 +40,32 @@ struct OnnxOptions {
   // as NCHW instead of TF's NHWC.
   std::vector<std::string> inputs_as_nchw, outputs_as_nchw;
   bool optimize_transposes = true;
+  // Weights go to ONNX external data: always with `external_data`, and
+  // whenever the model with its weights inline would pass protobuf's 2 GiB
+  // limit. Each initializer of at least kOnnxExternalMinBytes is stored in
+  // the file `external_location` (relative to the model's directory), one
+  // after another, as ONNX Runtime and onnx.load expect.
+  bool external_data = false;
+  std::string external_location = "model.onnx.data";
+  // The batch dim (dim 0 of every input and output) is the symbol "N" in the
+  // model's signature, and Reshapes copy it from their input (0) instead of
+  // fixing it: runtimes that take any batch (ONNX Runtime) run it so. The
+  // conversion itself uses the batch of the declared input shape.
+  bool dynamic_batch = false;
 };
+
+inline constexpr uint64_t kOnnxProtobufLimit = (uint64_t{1} << 31) - 1;
+inline constexpr std::size_t kOnnxExternalMinBytes = 1024;
 
 struct OnnxModel {
   std::string bytes;                         // serialized onnx.ModelProto
   std::vector<std::string> inputs, outputs;  // ONNX names, in the order given
   std::size_t nodes = 0, transposes = 0;
+  // External data: the data file's contents, in order (each piece one
+  // initializer's raw bytes, moved out of the model, not copied); empty when
+  // the weights are inline.
+  std::vector<std::string> external;
+  uint64_t external_bytes = 0;
 };
 
 // The ONNX name of a TF tensor reference: "x:0" and "x" -> "x", "x:2" -> "x:2".
@@ -60,6 +81,15 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
 // ONNX's checker in full: onnx::checker::check_model, then strict shape
 // inference with type checks. "" when the model passes, else its message.
 std::string onnx_check(const std::string& model_bytes);
+// The same for a written model file, whose external data files (if any) are
+// found relative to it.
+std::string onnx_check_file(const std::filesystem::path& model);
+
+// The model at `path` with its external data read back into the
+// initializers (serialized), for a runtime that cannot read external data
+// (OpenCV 4.6 crashes on it). Throws Error naming the file when the data is
+// missing or short, or the result would pass protobuf's limit.
+std::string onnx_inline_external_data(const std::filesystem::path& path);
 
 // `t` with its dims permuted: out dim i = in dim perm[i] (NHWC -> NCHW is {0,3,1,2}).
 Tensor permute_dims(const Tensor& t, const std::vector<int64_t>& perm);
@@ -71,6 +101,7 @@ struct OnnxFileInfo {
   std::vector<Shape> input_shapes;  // unknown dims: -1
   std::size_t nodes = 0, transposes = 0;
   int opset = 0;
+  bool external_data = false;  // some initializer's data is in another file
 };
 OnnxFileInfo read_onnx_info(const std::filesystem::path& path);
 

@@ -34,7 +34,7 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
     std::vector<std::string> inputs, outputs, tags, inputs_as_nchw, outputs_as_nchw;
     int opset = kOnnxDefaultOpset;
     double tolerance = 0;
-    bool no_verify = false, quiet = false;
+    bool no_verify = false, quiet = false, external_data = false, dynamic_batch = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -47,6 +47,10 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
   cmd->add_option("--opset", args->opset, "ONNX opset, 11..17")->capture_default_str();
   cmd->add_option("--inputs-as-nchw", args->inputs_as_nchw, "ONNX: these 4-D inputs are NCHW (repeatable or a,b)");
   cmd->add_option("--outputs-as-nchw", args->outputs_as_nchw, "ONNX: these 4-D outputs are NCHW (repeatable or a,b)");
+  cmd->add_flag("--external-data", args->external_data,
+                "ONNX: weights to MODEL.onnx.data (automatic when the model would pass protobuf's 2 GiB limit)");
+  cmd->add_flag("--dynamic-batch", args->dynamic_batch,
+                "ONNX: a symbolic batch dim N (ONNX Runtime takes any batch; verification uses the declared one)");
   cmd->add_option("--input", args->inputs,
                   "Model input NAME[:DTYPE][:SHAPE], e.g. IteratorGetNext:float:1,20,20,1 (repeatable; default: the "
                   "signature's, else guessed)");
@@ -82,9 +86,13 @@ void add_export_command(CLI::App& app, std::function<int()>* action) {
       options.onnx.opset = args->opset;
       options.onnx.inputs_as_nchw = split_list(args->inputs_as_nchw);
       options.onnx.outputs_as_nchw = split_list(args->outputs_as_nchw);
+      options.onnx.external_data = args->external_data;
+      options.onnx.dynamic_batch = args->dynamic_batch;
       const bool onnx = model_format_for(args->output, options.format) == ModelFormat::kOnnx;
-      if (!onnx && (args->opset != kOnnxDefaultOpset || !args->inputs_as_nchw.empty() || !args->outputs_as_nchw.empty()))
-        fail("--opset, --inputs-as-nchw and --outputs-as-nchw are for ONNX output (-o MODEL.onnx or --format onnx)");
+      if (!onnx && (args->opset != kOnnxDefaultOpset || !args->inputs_as_nchw.empty() || !args->outputs_as_nchw.empty() ||
+                    args->external_data || args->dynamic_batch))
+        fail("--opset, --inputs-as-nchw, --outputs-as-nchw, --external-data and --dynamic-batch are for ONNX output "
+             "(-o MODEL.onnx or --format onnx)");
       if (!args->quiet) {
         options.on_step = [](const std::string& s) { std::fprintf(stderr, "tfprod export: %s\n", s.c_str()); };
         // Large checkpoints: a line per tenth of the bytes frozen.

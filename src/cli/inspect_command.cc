@@ -23,7 +23,7 @@ namespace {
 // Transpose counts, and ONNX's checker's verdict.
 std::string onnx_inspect_text(const std::string& path, bool json) {
   const OnnxFileInfo info = read_onnx_info(path);
-  const std::string checker = onnx_check(read_file(path, uint64_t{2} << 30));
+  const std::string checker = onnx_check_file(path);  // external data found beside it
   std::vector<std::string> inputs;
   for (std::size_t i = 0; i < info.inputs.size(); ++i)
     inputs.push_back(info.inputs[i] + " " + shape_string(info.input_shapes[i]));

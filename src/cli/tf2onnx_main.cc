@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
   app.add_option("--outputs-as-nchw", nchw_out, "Outputs given as NCHW (comma-separated)");
   app.add_option("--tag", tag, "SavedModel tag(s), comma-separated (default: serve)");
   app.add_option("--signature_def", signature, "SavedModel signature (default: serving_default)");
-  app.add_flag("--large_model", large_model, "External data for weights over 2 GiB (not supported yet)");
+  app.add_flag("--large_model", large_model,
+               "Weights to OUTPUT.data beside the model (ONNX external data; not tf2onnx's zip)");
   app.add_flag("--verbose,-v", verbose, "Accepted");
   try {
     app.parse(argc, argv);
@@ -87,7 +88,6 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   return tfprod::cli::guarded("tf2onnx", [&] {
-    if (large_model) throw tfprod::cli::UsageError("--large_model: ONNX external data is not supported yet");
     tfprod::ExportOptions options;
     options.source = !saved_model.empty() ? saved_model : !checkpoint.empty() ? checkpoint : graphdef;
     options.format = tfprod::ModelFormat::kOnnx;
@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
     for (const auto& item : split_outside_brackets(inputs)) options.inputs.push_back(parse_tf2onnx_input(item));
     for (const auto& o : tfprod::cli::split_list(outputs)) options.outputs.push_back(tfprod::TensorRef::parse(o).str());
     options.onnx.opset = opset;
+    options.onnx.external_data = large_model;
     options.onnx.inputs_as_nchw = tfprod::cli::split_list(nchw_in);
     options.onnx.outputs_as_nchw = tfprod::cli::split_list(nchw_out);
     options.on_step = [](const std::string& s) { std::fprintf(stderr, "tf2onnx: %s\n", s.c_str()); };

@@ -33,7 +33,7 @@ struct Args {
 // An .onnx model: ONNX's checker, then OpenCV's ONNX importer against the
 // evaluator on --reference (a TF graph), which an ONNX model needs as its truth.
 int verify_onnx_file(const Args& args, VerifyOptions options, const InputFlags& inputs) {
-  const std::string problem = onnx_check(read_file(args.model, uint64_t{2} << 30));
+  const std::string problem = onnx_check_file(args.model);  // external data found beside it
   if (!problem.empty()) {
     std::fprintf(stderr, "tfprod: verify: %s: ONNX's checker refuses the model: %s\n", args.model.c_str(),
                  problem.c_str());

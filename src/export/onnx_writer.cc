@@ -69,7 +69,22 @@ VerifyReport verify_onnx_model(const std::filesystem::path& model, const Graph& 
   std::vector<std::string> cv_outputs;
   for (const auto& o : outputs) cv_outputs.push_back(onnx_name(o));
   VerifyReport report;
-  OpenCvRun cv = run_onnx_in_opencv(model, cv_feeds, cv_outputs);
+  // OpenCV 4.6 cannot read external data (it dies of SIGFPE): it gets a copy
+  // with the weights read back inline.
+  OpenCvRun cv;
+  if (read_onnx_info(model).external_data) {
+    const std::filesystem::path inline_copy = model.string() + ".inline.onnx";
+    write_file_atomically(inline_copy, onnx_inline_external_data(model));
+    try {
+      cv = run_onnx_in_opencv(inline_copy, cv_feeds, cv_outputs);
+    } catch (...) {
+      std::filesystem::remove(inline_copy);
+      throw;
+    }
+    std::filesystem::remove(inline_copy);
+  } else {
+    cv = run_onnx_in_opencv(model, cv_feeds, cv_outputs);
+  }
   if (!cv.error.empty()) {
     report.opencv_error = cv.error;
     return report;
@@ -88,16 +103,46 @@ ExportReport write_onnx(PreparedExport& prepared, const ExportOptions& options, 
   ExportReport report = std::move(prepared.report);
   report.format = "onnx";
   report.onnx_opset = options.onnx.opset;
+  const std::filesystem::path data_path = output.string() + ".data";
+  bool data_written = false;
   try {
     if (options.on_step) options.on_step(fmt::format("converting to ONNX (opset {})", options.onnx.opset));
-    OnnxModel model = convert_to_onnx(prepared.model, report.inputs, report.outputs, options.onnx);
+    OnnxOptions onnx = options.onnx;
+    onnx.external_location = data_path.filename().string();
+    OnnxModel model = convert_to_onnx(prepared.model, report.inputs, report.outputs, onnx);
     prepared.model = Graph();
     report.onnx_nodes = model.nodes;
     report.onnx_transposes = model.transposes;
-    if (options.on_step) options.on_step("ONNX checker (full check, with shape inference)");
-    report.onnx_checker = onnx_check(model.bytes);
-    if (!report.onnx_checker.empty()) fail("ONNX's checker refuses the model: {}", report.onnx_checker);
-    report.onnx_checker = "passed";
+    const bool external = !model.external.empty();
+    // OpenCV 4.6 cannot read external data (it dies of SIGFPE): it verifies
+    // a copy with the weights read back inline, which must fit protobuf.
+    if (external && options.verify && model.bytes.size() + model.external_bytes + (uint64_t{64} << 20) > kOnnxProtobufLimit)
+      fail("the weights ({} bytes) go to external data, which OpenCV {} cannot read, and do not fit inline for "
+           "verification; pass --no-verify (ONNX Runtime reads it: bench/onnx_large_bench.sh)",
+           model.external_bytes, report.opencv_version);
+    if (external) {
+      // The weights, streamed piece by piece (each freed once written), before
+      // the model that names them, so that the checker and OpenCV find them.
+      if (options.on_step)
+        options.on_step(fmt::format("writing {} weights to external data {}", model.external.size(), data_path.string()));
+      write_atomically(data_path, [&](const std::filesystem::path& tmp) {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        for (std::string& piece : model.external) {
+          out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+          std::string().swap(piece);
+        }
+        out.close();
+        if (!out) fail("{}: cannot write the external data", tmp.string());
+      });
+      data_written = true;
+      report.onnx_external_data = data_path.string();
+      report.onnx_external_bytes = model.external_bytes;
+    } else {
+      if (options.on_step) options.on_step("ONNX checker (full check, with shape inference)");
+      report.onnx_checker = onnx_check(model.bytes);
+      if (!report.onnx_checker.empty()) fail("ONNX's checker refuses the model: {}", report.onnx_checker);
+      report.onnx_checker = "passed";
+    }
     write_atomically(output, [&](const std::filesystem::path& tmp) {
       {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -105,14 +150,24 @@ ExportReport write_onnx(PreparedExport& prepared, const ExportOptions& options, 
         out.close();
         if (!out) fail("{}: cannot write the model", tmp.string());
       }
-      report.bytes_after = model.bytes.size();
+      report.bytes_after = model.bytes.size() + model.external_bytes;
       model.bytes.clear();
+      if (external) {
+        if (options.on_step) options.on_step("ONNX checker (full check, with shape inference, external data)");
+        report.onnx_checker = onnx_check_file(tmp);
+        if (!report.onnx_checker.empty()) fail("ONNX's checker refuses the model: {}", report.onnx_checker);
+        report.onnx_checker = "passed";
+      }
       if (!options.verify) return;
       if (options.on_step) options.on_step(fmt::format("verifying in OpenCV {} (ONNX importer)", report.opencv_version));
       VerifyOptions vo;
       vo.outputs = report.outputs;
       vo.tolerance = options.tolerance;
       vo.seed = options.seed;
+      if (external)
+        report.notes.push_back(fmt::format("OpenCV {} cannot read ONNX external data: it verified a copy with the "
+                                           "weights read back inline from {}",
+                                           report.opencv_version, data_path.filename().string()));
       report.verification = verify_onnx_model(tmp, prepared.reference, vo, options.onnx);
       report.verified = report.verification.ok();
       if (!report.verified)
@@ -123,6 +178,11 @@ ExportReport write_onnx(PreparedExport& prepared, const ExportOptions& options, 
     });
   } catch (const Error& e) {
     report.failure = e.what();
+    if (data_written) {
+      std::error_code ec;
+      std::filesystem::remove(data_path, ec);
+      report.onnx_external_data.clear();
+    }
   }
   return report;
 }

@@ -41,6 +41,8 @@ std::string ExportReport::text() const {
   if (format == "onnx" && onnx_nodes)
     out += fmt::format("ONNX: opset {}, {} nodes, {} Transpose{}; checker: {}\n", onnx_opset, onnx_nodes,
                        onnx_transposes, onnx_transposes == 1 ? "" : "s", onnx_checker.empty() ? "not run" : onnx_checker);
+  if (format == "onnx" && !onnx_external_data.empty())
+    out += fmt::format("ONNX external data: {} ({} bytes of weights)\n", onnx_external_data, onnx_external_bytes);
   if (verified) {
     out += fmt::format("verified: OpenCV {} loads the {}model; against the evaluator on the frozen graph (tolerance {:.0e}, "
                        "{}):\n", opencv_version, format == "onnx" ? "ONNX " : "", tolerance, tolerance_why);
@@ -92,7 +94,9 @@ std::string ExportReport::json() const {
     j["onnx"] = {{"opset", onnx_opset},
                  {"nodes", onnx_nodes},
                  {"transposes", onnx_transposes},
-                 {"checker", onnx_checker}};
+                 {"checker", onnx_checker},
+                 {"external_data", onnx_external_data},
+                 {"external_bytes", onnx_external_bytes}};
   return j.dump(2) + "\n";
 }
 

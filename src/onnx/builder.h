@@ -35,6 +35,7 @@ class Builder {
   Builder(onnx::GraphProto* graph, int opset, std::map<std::pair<const Node*, int>, TensorInfo> infos);
 
   int opset() const { return opset_; }
+  bool dynamic_batch = false;  // OnnxOptions::dynamic_batch
   onnx::GraphProto& graph() { return *graph_; }
 
   // The ONNX value holding TF tensor `e` (a Const becomes an initializer on

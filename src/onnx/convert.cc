@@ -138,6 +138,7 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
   onnx::GraphProto* g = model.mutable_graph();
   g->set_name(graph.source().empty() ? "tfprod" : std::filesystem::path(graph.source()).stem().string());
   Builder b(g, options.opset, infos);
+  b.dynamic_batch = options.dynamic_batch;
 
   OnnxModel result;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -190,8 +191,41 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
   }
   result.nodes = static_cast<std::size_t>(g->node_size());
   for (const auto& n : g->node()) result.transposes += n.op_type() == "Transpose";
+  if (options.dynamic_batch) {
+    for (auto* vs : {g->mutable_input(), g->mutable_output()})
+      for (auto& v : *vs) {
+        auto* shape = v.mutable_type()->mutable_tensor_type()->mutable_shape();
+        if (shape->dim_size() > 0) shape->mutable_dim(0)->set_dim_param("N");
+      }
+  }
+  // Weights over protobuf's limit (or all, when asked) go to external data:
+  // each initializer's bytes move out of the model (no copy) in file order.
+  if (options.external_data || model.ByteSizeLong() > kOnnxProtobufLimit) {
+    if (options.external_location.empty() || options.external_location.find('/') != std::string::npos)
+      fail("external data file '{}': must be a file name beside the model", options.external_location);
+    for (auto& t : *g->mutable_initializer()) {
+      if (t.raw_data().size() < kOnnxExternalMinBytes) continue;
+      const uint64_t length = t.raw_data().size();
+      auto entry = [&](const char* key, const std::string& value) {
+        auto* e = t.add_external_data();
+        e->set_key(key);
+        e->set_value(value);
+      };
+      entry("location", options.external_location);
+      entry("offset", std::to_string(result.external_bytes));
+      entry("length", std::to_string(length));
+      t.set_data_location(onnx::TensorProto::EXTERNAL);
+      result.external.push_back(std::move(*t.mutable_raw_data()));
+      t.clear_raw_data();
+      result.external_bytes += length;
+    }
+  }
+  const uint64_t size = model.ByteSizeLong();
+  if (size > kOnnxProtobufLimit)
+    fail("{}: the ONNX model is {} bytes without its external weights, over protobuf's 2 GiB limit ({} nodes)",
+         graph.source(), size, g->node_size());
   if (!model.SerializeToString(&result.bytes))
-    fail("{}: the ONNX model is over protobuf's 2 GiB limit", graph.source());
+    fail("{}: the ONNX model does not serialize ({} bytes)", graph.source(), size);
   return result;
 }
 

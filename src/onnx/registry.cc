@@ -12,6 +12,7 @@ const HandlerTable& table() {
     register_elementwise(t);
     register_matmul(t);
     register_nn(t);
+    register_recurrent(t);
     register_reduction(t);
     return t;
   }();

@@ -21,6 +21,7 @@ void register_array(HandlerTable& t);        // Const, Placeholder, Reshape, Con
 void register_elementwise(HandlerTable& t);  // Add, Mul, Relu, Sigmoid, Softmax, Cast, ...
 void register_matmul(HandlerTable& t);       // MatMul, BatchMatMul
 void register_nn(HandlerTable& t);           // Conv2D, depthwise, pools, batch norm, LRN
+void register_recurrent(HandlerTable& t);    // BlockLSTM, LSTMBlockCell
 void register_reduction(HandlerTable& t);    // Mean, Sum, Max, Min, Prod, ArgMax, ArgMin
 
 const Handler* find_handler(const std::string& op);

@@ -10,7 +10,8 @@
 //   co    = tanh(cs_t);   h_t = co * o
 //
 // Outputs (each [time, batch, cell]): i, cs, f, o, ci, co, h. Steps at or past
-// seq_len_max produce zeros.
+// seq_len_max produce zeros. LSTMBlockCell is one step of it: x [batch, input]
+// and no seq_len_max; outputs [batch, cell].
 #include <cmath>
 
 #include "eval/kernel.h"
@@ -22,13 +23,14 @@ namespace {
 
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
-void block_lstm(KernelContext& ctx) {
-  const int64_t seq_len_max = element_as_int(ctx.input(0), 0);
-  const Tensor x = to_float32(ctx.input(1));
-  const Tensor cs_prev0 = to_float32(ctx.input(2)), h_prev0 = to_float32(ctx.input(3));
-  const Tensor w = to_float32(ctx.input(4));
-  const Tensor wci = to_float32(ctx.input(5)), wcf = to_float32(ctx.input(6)), wco = to_float32(ctx.input(7));
-  const Tensor b = to_float32(ctx.input(8));
+// The 7 outputs [time, batch, cell] of the LSTM over x [time, batch, input];
+// inputs cs_prev, h_prev, w, wci, wcf, wco, b are ctx's inputs base.. base + 6.
+std::vector<Tensor> lstm(KernelContext& ctx, int64_t seq_len_max, const Tensor& x, std::size_t base) {
+  const Tensor cs_prev0 = to_float32(ctx.input(base)), h_prev0 = to_float32(ctx.input(base + 1));
+  const Tensor w = to_float32(ctx.input(base + 2));
+  const Tensor wci = to_float32(ctx.input(base + 3)), wcf = to_float32(ctx.input(base + 4)),
+               wco = to_float32(ctx.input(base + 5));
+  const Tensor b = to_float32(ctx.input(base + 6));
   const float forget_bias = ctx.attr_float("forget_bias", 1.0f);
   const float cell_clip = ctx.attr_float("cell_clip", 3.0f);
   const bool peephole = ctx.attr_bool("use_peephole", false);
@@ -78,14 +80,33 @@ void block_lstm(KernelContext& ctx) {
         h_prev[n * C + c] = values<float>(out[6])[(t * B + n) * C + c];
       }
   }
+  return out;
+}
+
+void block_lstm(KernelContext& ctx) {
+  std::vector<Tensor> out = lstm(ctx, element_as_int(ctx.input(0), 0), to_float32(ctx.input(1)), 2);
   const DataType dtype = ctx.input(1).dtype;
   for (int k = 0; k < 7; ++k) ctx.set_output(static_cast<std::size_t>(k), from_float32(out[k], dtype));
+}
+
+// LSTMBlockCell: one step of the same cell; x [batch, input], outputs [batch, cell].
+void lstm_block_cell(KernelContext& ctx) {
+  Tensor x = to_float32(ctx.input(0));
+  if (x.shape.size() != 2) ctx.fail("x must be [batch, input], got {}", shape_string(x.shape));
+  x.shape.insert(x.shape.begin(), 1);
+  std::vector<Tensor> out = lstm(ctx, 1, x, 1);
+  const DataType dtype = ctx.input(0).dtype;
+  for (int k = 0; k < 7; ++k) {
+    out[k].shape.erase(out[k].shape.begin());
+    ctx.set_output(static_cast<std::size_t>(k), from_float32(out[k], dtype));
+  }
 }
 
 }  // namespace
 
 void register_recurrent(KernelTable& t) {
   t["BlockLSTM"] = {block_lstm};
+  t["LSTMBlockCell"] = {lstm_block_cell};
 }
 
 }  // namespace tfprod::eval

@@ -27,7 +27,10 @@ int64_t axis_in(const Node& n, int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-void reshape_to(const Node& n, Builder& b, const std::string& x, const Shape& shape, const std::string& out) {
+void reshape_to(const Node& n, Builder& b, const std::string& x, Shape shape, const std::string& out) {
+  // A symbolic batch: a leading dim that is the input's leading dim is copied (0).
+  const Shape& in = b.info(n, 0).shape;
+  if (b.dynamic_batch && !shape.empty() && !in.empty() && shape[0] == in[0]) shape[0] = 0;
   b.add("Reshape", {x, b.ints(n.name() + "/onnx/shape", shape)}, {out});
 }
 

@@ -1,4 +1,4 @@
-// Convolutions, pools, batch norm and LRN: ONNX has them NCHW only, so an
+// Convolutions, pools, batch norm (a training-mode one as primitives) and LRN: ONNX has them NCHW only, so an
 // NHWC TF op becomes Transpose(to NCHW) -> op -> Transpose(to NHWC); the
 // transpose optimizer cancels the pairs between consecutive ops.
 //
@@ -177,20 +177,76 @@ void pool(const Node& n, Builder& b) {
   finish(n, b, l, op, y);
 }
 
+// [C] scale or offset -> [1, C, 1].
+std::string per_channel(const Node& n, Builder& b, std::size_t i, const char* what) {
+  const Shape& s = b.info(n, i).shape;
+  if (s.size() != 1) unsupported(n, fmt::format("a {} of shape {}", what, shape_string(s)));
+  if (const Tensor* c = b.constant(n, i)) {
+    Tensor t = *c;
+    t.shape = {1, s[0], 1};
+    return b.initializer(n.name() + "/onnx/" + what, t);
+  }
+  const std::string out = b.fresh(n.name() + "/onnx/" + what);
+  b.add("Reshape", {b.in(n, i), b.ints(n.name() + "/onnx/" + what + "_shape", {1, s[0], 1})}, {out});
+  return out;
+}
+
+// Training mode: normalized by the batch's own mean and variance over N, H
+// and W (what a net saved with is_training=true, e.g. with empty mean and
+// variance, computes at inference too). As primitives, because ONNX's
+// MeanVarianceNormalization has no epsilon, on x as [1, C, N*H*W] (C first,
+// then a Reshape), because OpenCV 4.6 reduces only trailing axes.
+void batch_norm_training(const Node& n, Builder& b, const Layout& l) {
+  const Shape& s = b.info(n, 0).shape;
+  const Shape nchw = l.nhwc ? Shape{s[0], s[3], s[1], s[2]} : s;
+  const std::string base = n.name() + "/onnx/";
+  const std::string x = nchw_input(n, b, l);
+  const std::string cnhw = b.transpose(x, {1, 0, 2, 3}, base + "cnhw");
+  const std::string flat = b.fresh(base + "flat");
+  b.add("Reshape", {cnhw, b.ints(base + "flat_shape", {1, nchw[1], nchw[0] * nchw[2] * nchw[3]})}, {flat});
+  auto reduce_mean = [&](const std::string& in, const char* what) {
+    const std::string out = b.fresh(base + what);
+    auto& op = b.add("ReduceMean", {in}, {out});
+    set_attr(op, "axes", std::vector<int64_t>{2});
+    set_attr(op, "keepdims", int64_t{1});
+    return out;
+  };
+  auto binary = [&](const char* op, const std::string& a, const std::string& c, const char* what) {
+    const std::string out = b.fresh(base + what);
+    b.add(op, {a, c}, {out});
+    return out;
+  };
+  const std::string mean = reduce_mean(flat, "mean");
+  const std::string centered = binary("Sub", flat, mean, "centered");
+  const std::string variance = reduce_mean(binary("Mul", centered, centered, "squared"), "variance");
+  const std::string eps = b.scalar(base + "epsilon", tfprod::tf::DT_FLOAT, tf_float(n, "epsilon", 1e-4f));
+  const std::string stddev = b.fresh(base + "stddev");
+  b.add("Sqrt", {binary("Add", variance, eps, "variance_eps")}, {stddev});
+  const std::string normalized = binary("Div", centered, stddev, "normalized");
+  const std::string scaled = binary("Mul", normalized, per_channel(n, b, 1, "scale"), "scaled");
+  const std::string shifted = binary("Add", scaled, per_channel(n, b, 2, "offset"), "shifted");
+  const std::string back = b.fresh(base + "cnhw_out");
+  b.add("Reshape", {shifted, b.ints(base + "cnhw_shape", {nchw[1], nchw[0], nchw[2], nchw[3]})}, {back});
+  const std::string y = result_name(n, b, l);
+  auto& op = b.add("Transpose", {back}, {y});
+  set_attr(op, "perm", std::vector<int64_t>{1, 0, 2, 3});
+  finish(n, b, l, op, y);
+}
+
 void fused_batch_norm(const Node& n, Builder& b) {
-  if (tf_bool(n, "is_training", true)) unsupported(n, "a training-mode batch norm (is_training=true)");
   const Layout l = layout_of(n);
   if (b.info(n, 0).shape.size() != 4) unsupported(n, "an input that is not 4-D");
-  const std::string x = nchw_input(n, b, l);
-  const std::string y = result_name(n, b, l);
-  auto& op = b.add("BatchNormalization", {x, b.in(n, 1), b.in(n, 2), b.in(n, 3), b.in(n, 4)}, {y});
-  set_attr(op, "epsilon", tf_float(n, "epsilon", 1e-4f));  // TF's default
-  finish(n, b, l, op, y);
   // Outputs 1.. (batch statistics) are for training only: refused if read.
   for (const Use& u : n.uses())
     if (u.node && u.input_index >= 0 && u.node->inputs[static_cast<std::size_t>(u.input_index)].index != 0)
       unsupported(n, "a consumer of the batch statistics (output " +
                          std::to_string(u.node->inputs[static_cast<std::size_t>(u.input_index)].index) + ")");
+  if (tf_bool(n, "is_training", true)) return batch_norm_training(n, b, l);
+  const std::string x = nchw_input(n, b, l);
+  const std::string y = result_name(n, b, l);
+  auto& op = b.add("BatchNormalization", {x, b.in(n, 1), b.in(n, 2), b.in(n, 3), b.in(n, 4)}, {y});
+  set_attr(op, "epsilon", tf_float(n, "epsilon", 1e-4f));  // TF's default
+  finish(n, b, l, op, y);
 }
 
 void lrn(const Node& n, Builder& b) {
