@@ -34,7 +34,11 @@ js_deps() {
   local js
   js="$(cd "$(dirname "$0")/.." && pwd)/tests/js"
   if [ ! -d "$js/node_modules/onnxruntime-node" ]; then
-    if ! (cd "$js" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null); then
+    # Node trusts its own CA list; add the system's (a proxy's CA installed
+    # there, as on CI machines behind one, is then trusted too).
+    local extra=()
+    [ -r /etc/ssl/certs/ca-certificates.crt ] && extra=(env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
+    if ! (cd "$js" && "${extra[@]}" npm ci --ignore-scripts --no-audit --no-fund >/dev/null); then
       echo "install-deps: npm ci in $js failed (the tests run ONNX Runtime from there)" >&2
       exit 1
     fi
