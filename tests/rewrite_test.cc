@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "tfprod/tf/framework/attr_value.pb.h"
 #include "tfprod/tf/framework/tensor.pb.h"
@@ -75,6 +76,21 @@ TEST(UseLists, EveryEdgeWriteKeepsThemCurrent) {
   g.remove_nodes([](const Node& n) { return n.name() == "a" || n.name() == "b"; });
   expect_uses_consistent(g);
   EXPECT_EQ(x->uses().size(), 1u);  // ^x from c
+}
+
+TEST(Rewrite, Int32TensorsForAxesAndShapes) {
+  Tensor v = int32_tensor({3, -1, 7});
+  EXPECT_EQ(v.dtype, tfprod::tf::DT_INT32);
+  EXPECT_EQ(v.shape, (Shape{3}));
+  ASSERT_EQ(v.data.size(), 3 * sizeof(int32_t));
+  int32_t got[3];
+  std::memcpy(got, v.data.data(), sizeof got);
+  EXPECT_EQ(got[1], -1);
+  EXPECT_EQ(got[2], 7);
+  Tensor s = int32_tensor({5}, true);
+  EXPECT_TRUE(s.shape.empty());
+  EXPECT_EQ(s.data.size(), sizeof(int32_t));
+  EXPECT_THROW(int32_tensor({1, 2}, true), Error);
 }
 
 TEST(Rewrite, ReplaceAllUsesMovesOneEndpoint) {

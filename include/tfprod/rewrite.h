@@ -84,6 +84,9 @@ bool only_read_by(const Node& node, const Node& reader);
 // `base`, or base_1, base_2, ... : the first name no node has.
 std::string unique_name(const Graph& graph, std::string_view base);
 
+// An int32 tensor of `values`: a vector, or with `scalar` a 0-D tensor of
+// its one value (the axis and shape operands rewrites add).
+Tensor int32_tensor(const std::vector<int32_t>& values, bool scalar = false);
 // A Const node holding `value` (dtype and value attrs); `name` must be free.
 Node& add_const(Graph& graph, std::string name, Tensor value);
 // Replaces a Const node's value and dtype.

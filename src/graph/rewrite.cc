@@ -175,6 +175,15 @@ void make_const(Graph& graph, Node& node, Tensor value) {
   set_const(node, std::move(value));
 }
 
+Tensor int32_tensor(const std::vector<int32_t>& values, bool scalar) {
+  if (scalar && values.size() != 1) fail("int32_tensor: a scalar takes one value, not {}", values.size());
+  Tensor t;
+  t.dtype = tfprod::tf::DT_INT32;
+  if (!scalar) t.shape = {static_cast<int64_t>(values.size())};
+  t.data.assign(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int32_t));
+  return t;
+}
+
 Node& add_const(Graph& graph, std::string name, Tensor value) {
   Node& node = graph.add_node(std::move(name), "Const");
   set_const(node, std::move(value));

@@ -23,15 +23,9 @@ namespace tfprod::passes {
 
 namespace {
 
-Tensor int_vector(const std::vector<int32_t>& v) {
-  Tensor t = eval::make_tensor(tfprod::tf::DT_INT32, {static_cast<int64_t>(v.size())});
-  std::copy(v.begin(), v.end(), eval::values<int32_t>(t).begin());
-  return t;
-}
-
 void set_reduce(Graph& graph, Node& node, const std::string& op, Endpoint x, const std::vector<int32_t>& axes,
                 bool keep, tfprod::tf::DataType dtype) {
-  Node& ax = add_const(graph, unique_name(graph, node.name() + "/axes"), int_vector(axes));
+  Node& ax = add_const(graph, unique_name(graph, node.name() + "/axes"), int32_tensor(axes));
   graph.set_inputs(node, {x, {&ax, 0}});
   node.attrs().Clear();
   node.op = op;

@@ -15,12 +15,6 @@ namespace tfprod::passes {
 
 namespace {
 
-Tensor ints(const std::vector<int32_t>& v, bool scalar) {
-  Tensor t = eval::make_tensor(tfprod::tf::DT_INT32, scalar ? Shape{} : Shape{static_cast<int64_t>(v.size())});
-  std::copy(v.begin(), v.end(), eval::values<int32_t>(t).begin());
-  return t;
-}
-
 bool run(Graph& graph, const PassOptions&, PassContext& context) {
   const IoRefs io(context.inputs, context.outputs);
   std::vector<Node*> unpacks;
@@ -50,7 +44,7 @@ bool run(Graph& graph, const PassOptions&, PassContext& context) {
     graph.set_inputs(split, {{&axis_const, 0}, n.inputs[0]});
     split.set_attr("T").set_type(dtype);
     split.set_attr("num_split").set_i(num);
-    Node& shape_const = add_const(graph, unique_name(graph, n.name() + "/shape"), ints(target, false));
+    Node& shape_const = add_const(graph, unique_name(graph, n.name() + "/shape"), int32_tensor(target));
     for (int64_t k = 0; k < num; ++k) {
       Node& reshape = graph.add_node(unique_name(graph, n.name() + "/reshape_" + std::to_string(k)), "Reshape");
       graph.set_inputs(reshape, {{&split, static_cast<int>(k)}, {&shape_const, 0}});
