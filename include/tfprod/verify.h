@@ -40,6 +40,15 @@ struct VerifyReport {
 std::vector<std::pair<std::string, Tensor>> random_inputs(const Graph& graph, const std::vector<std::string>& outputs,
                                                           uint64_t seed);
 
+// The reference as it behaves at inference (a clone sharing the weights):
+// the inference-mode steps of the cleanup preset (training switches
+// resolved, dropout removed, batch norms on their moving statistics).
+Graph inference_mode(const Graph& graph, const std::vector<std::string>& outputs);
+
+// One output against the reference: max |diff| / max(1, max |reference|)
+// within `tolerance`; not ok when the element counts differ or on NaN.
+OutputCheck compare_output(const std::string& name, const Tensor& got, const Tensor& want, double tolerance);
+
 // `reference` defaults to the model itself; a given reference is first put
 // in inference mode (placeholders_to_const, resolve_switches, remove_dropout,
 // batch_norm_inference). Throws Error for problems with

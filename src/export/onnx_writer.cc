@@ -26,33 +26,6 @@ bool listed(const std::vector<std::string>& names, const std::string& tensor) {
   return false;
 }
 
-// The reference at inference: the steps of the cleanup that change behaviour.
-Graph inference_mode(const Graph& graph, const std::vector<std::string>& outputs) {
-  Graph g = graph.clone();
-  std::string transforms;
-  for (const PresetStep& s : preset_steps(Preset::kInferenceCleanup))
-    if (s.inference_mode && find_pass(s.transform)) transforms += std::string(s.transform) + "(ignore_errors=true) ";
-  PassContext context{{}, outputs, {}};
-  run_pipeline(g, build_pipeline(parse_transforms(transforms)), context);
-  return g;
-}
-
-OutputCheck compare(const std::string& name, const Tensor& got, const Tensor& want, double tolerance) {
-  OutputCheck c;
-  c.name = name;
-  Tensor a = eval::cast(got, tfprod::tf::DT_DOUBLE), b = eval::cast(want, tfprod::tf::DT_DOUBLE);
-  c.opencv_shape = a.shape;
-  c.reference_shape = b.shape;
-  if (a.num_elements() != b.num_elements()) return c;
-  double magnitude = 1;
-  auto av = eval::values<double>(a), bv = eval::values<double>(b);
-  for (double v : bv) magnitude = std::max(magnitude, std::fabs(v));
-  for (std::size_t k = 0; k < av.size(); ++k) c.max_abs = std::max(c.max_abs, std::fabs(av[k] - bv[k]));
-  c.max_rel = c.max_abs / magnitude;
-  c.ok = c.max_rel <= tolerance && !std::isnan(c.max_abs);
-  return c;
-}
-
 }  // namespace
 
 VerifyReport verify_onnx_model(const std::filesystem::path& model, const Graph& reference,
@@ -94,7 +67,7 @@ VerifyReport verify_onnx_model(const std::filesystem::path& model, const Graph& 
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     Tensor got = cv.outputs[i];
     if (listed(layout.outputs_as_nchw, outputs[i]) && got.shape.size() == 4) got = permute_dims(got, {0, 2, 3, 1});
-    report.outputs.push_back(compare(outputs[i], got, want[i], verify.tolerance));
+    report.outputs.push_back(compare_output(outputs[i], got, want[i], verify.tolerance));
   }
   return report;
 }

@@ -64,8 +64,6 @@ std::vector<std::pair<std::string, Tensor>> random_inputs(const Graph& graph, co
   return feeds;
 }
 
-namespace {
-
 // The reference as it behaves at inference: training switches resolved,
 // dropout removed, batch norms on their moving statistics.
 Graph inference_mode(const Graph& graph, const std::vector<std::string>& outputs) {
@@ -78,7 +76,22 @@ Graph inference_mode(const Graph& graph, const std::vector<std::string>& outputs
   return g;
 }
 
-}  // namespace
+
+OutputCheck compare_output(const std::string& name, const Tensor& got, const Tensor& want, double tolerance) {
+  OutputCheck c;
+  c.name = name;
+  Tensor a = eval::cast(got, tfprod::tf::DT_DOUBLE), b = eval::cast(want, tfprod::tf::DT_DOUBLE);
+  c.opencv_shape = a.shape;
+  c.reference_shape = b.shape;
+  if (a.num_elements() != b.num_elements()) return c;
+  double magnitude = 1;
+  auto av = eval::values<double>(a), bv = eval::values<double>(b);
+  for (double v : bv) magnitude = std::max(magnitude, std::fabs(v));
+  for (std::size_t k = 0; k < av.size(); ++k) c.max_abs = std::max(c.max_abs, std::fabs(av[k] - bv[k]));
+  c.max_rel = c.max_abs / magnitude;
+  c.ok = c.max_rel <= tolerance && !std::isnan(c.max_abs);
+  return c;
+}
 
 namespace {
 
@@ -152,22 +165,8 @@ VerifyReport compare(const Checks& checks, const OpenCvRun& cv, const std::vecto
     report.opencv_error = cv.error;
     return report;
   }
-  for (std::size_t i = 0; i < checks.outputs.size(); ++i) {
-    OutputCheck c;
-    c.name = checks.outputs[i];
-    Tensor a = eval::cast(cv.outputs[i], tfprod::tf::DT_DOUBLE), b = eval::cast(want[i], tfprod::tf::DT_DOUBLE);
-    c.opencv_shape = a.shape;
-    c.reference_shape = b.shape;
-    if (a.num_elements() == b.num_elements()) {
-      double magnitude = 1;
-      auto av = eval::values<double>(a), bv = eval::values<double>(b);
-      for (double v : bv) magnitude = std::max(magnitude, std::fabs(v));
-      for (std::size_t k = 0; k < av.size(); ++k) c.max_abs = std::max(c.max_abs, std::fabs(av[k] - bv[k]));
-      c.max_rel = c.max_abs / magnitude;
-      c.ok = c.max_rel <= options.tolerance && !std::isnan(c.max_abs);
-    }
-    report.outputs.push_back(std::move(c));
-  }
+  for (std::size_t i = 0; i < checks.outputs.size(); ++i)
+    report.outputs.push_back(compare_output(checks.outputs[i], cv.outputs[i], want[i], options.tolerance));
   return report;
 }
 
