@@ -117,6 +117,31 @@ TEST(GraphSnapshot, WritesAfterTheCloneLeaveItUnchanged) {
   EXPECT_NE(g2.find("w")->attr("value"), nullptr);
 }
 
+TEST(GraphSnapshot, ResetAttrGivesAnEmptyValueInPlaceAndLeavesTheCloneWhole) {
+  Graph g = matmul_graph();
+  Graph snap = g.clone();
+  const std::string before = serialize(snap.to_graphdef());
+  const char* shared = payload(g, "w");
+  tfprod::tf::AttrValue& v = g.find("w")->reset_attr("value");
+  EXPECT_FALSE(v.has_tensor()) << "the old value is not carried over";
+  v.mutable_tensor()->set_dtype(tfprod::tf::DT_HALF);
+  const Node& w = *g.find("w");
+  ASSERT_EQ(w.attrs().size(), 2);
+  EXPECT_EQ(w.attrs().Get(0).key(), "dtype");
+  EXPECT_EQ(w.attrs().Get(0).value().type(), tfprod::tf::DT_FLOAT);
+  EXPECT_EQ(w.attrs().Get(1).key(), "value") << "kept in its place";
+  EXPECT_EQ(w.attr("value")->tensor().dtype(), tfprod::tf::DT_HALF);
+  EXPECT_FALSE(snap.find("w")->shares_attrs_with(w));
+  EXPECT_EQ(serialize(snap.to_graphdef()), before);
+  EXPECT_EQ(payload(snap, "w"), shared);
+  // Unshared storage is reset in place; an absent key is added at the end.
+  g.find("w")->reset_attr("value").set_i(3);
+  EXPECT_EQ(g.find("w")->attr("value")->i(), 3);
+  g.find("w")->reset_attr("_extra").set_b(true);
+  ASSERT_EQ(g.find("w")->attrs().size(), 3);
+  EXPECT_EQ(g.find("w")->attrs().Get(2).key(), "_extra");
+}
+
 TEST(GraphSnapshot, ReadingThroughConstNodesDoesNotCopy) {
   Graph g = matmul_graph();
   Graph snap = g.clone();

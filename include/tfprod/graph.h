@@ -89,6 +89,10 @@ class Node {
   // not keep a mutable reference across a Graph::clone.
   const tfprod::tf::AttrValue* attr(std::string_view key) const;
   tfprod::tf::AttrValue& set_attr(std::string_view key);  // adds when absent
+  // set_attr for a value to be written whole: returns `key`'s value cleared
+  // (added when absent), and when the storage is shared copies every other
+  // attribute but not the old value, so replacing a large tensor costs no copy of it.
+  tfprod::tf::AttrValue& reset_attr(std::string_view key);
   bool remove_attr(std::string_view key);
   Attrs& attrs() { return own_attrs(); }
   const Attrs& attrs() const { return *attrs_; }
@@ -110,6 +114,10 @@ class Node {
   std::shared_ptr<Attrs> attrs_ = std::make_shared<Attrs>();
   tfprod::tf::NodeDef rest_;
   std::vector<Use> uses_;
+  // Position in the graph's node list, set by Graph::number_nodes() for the
+  // whole-graph walks (clone, topological_order) that index arrays by node
+  // instead of hashing pointers; stale at any other time.
+  mutable std::size_t index_ = 0;
 };
 
 class Graph {
@@ -183,9 +191,12 @@ class Graph {
   static void export_head(const Node& node, tfprod::tf::NodeDef* def);  // fields 1-4 only
   static void unlink_use(Node* producer, Use use);
   static void relink_use(Node* producer, Use from, Use to);
+  void number_nodes() const;  // sets every node's index_
   std::string source_;
   std::vector<std::unique_ptr<Node>> nodes_;
-  std::unordered_map<std::string, Node*> by_name_;
+  // Keys view the nodes' own names (a node outlives its entry; rename and
+  // remove_nodes drop the entry first), so a lookup allocates nothing.
+  std::unordered_map<std::string_view, Node*> by_name_;
   tfprod::tf::GraphDef rest_;
 };
 

@@ -27,6 +27,22 @@ tfprod::tf::AttrValue& Node::set_attr(std::string_view key) {
   return *entry->mutable_value();
 }
 
+tfprod::tf::AttrValue& Node::reset_attr(std::string_view key) {
+  if (attrs_.use_count() > 1) {
+    auto fresh = std::make_shared<Attrs>();
+    fresh->Reserve(attrs_->size());
+    for (const auto& entry : *attrs_) {
+      auto* copy = fresh->Add();
+      copy->set_key(entry.key());
+      if (entry.key() != key) *copy->mutable_value() = entry.value();
+    }
+    attrs_ = std::move(fresh);
+  }
+  tfprod::tf::AttrValue& value = set_attr(key);
+  value.Clear();
+  return value;
+}
+
 bool Node::remove_attr(std::string_view key) {
   if (!attr(key)) return false;
   Attrs& attrs = own_attrs();
@@ -50,8 +66,8 @@ Graph Graph::clone() const {
   g.rest_ = rest_;
   g.nodes_.reserve(nodes_.size());
   g.by_name_.reserve(by_name_.size());
-  std::unordered_map<const Node*, Node*> copy_of;
-  copy_of.reserve(nodes_.size());
+  number_nodes();
+  auto copy_of = [&g](const Node* n) { return g.nodes_[n->index_].get(); };
   for (const auto& n : nodes_) {
     auto c = std::make_unique<Node>();
     c->name_ = n->name_;
@@ -60,8 +76,7 @@ Graph Graph::clone() const {
     c->spelled_inputs_ = n->spelled_inputs_;
     c->attrs_ = n->attrs_;  // shared until either side writes
     c->rest_ = n->rest_;
-    copy_of[n.get()] = c.get();
-    g.by_name_[c->name_] = c.get();
+    g.by_name_.emplace(std::string_view(c->name_), c.get());
     g.nodes_.push_back(std::move(c));
   }
   // Edges point at nodes of this graph: point the copies' at the copies.
@@ -69,12 +84,12 @@ Graph Graph::clone() const {
     const Node& n = *nodes_[i];
     Node& c = *g.nodes_[i];
     c.inputs.items_.reserve(n.inputs.size());
-    for (const Endpoint& in : n.inputs) c.inputs.items_.push_back({copy_of.at(in.node), in.index});
+    for (const Endpoint& in : n.inputs) c.inputs.items_.push_back({copy_of(in.node), in.index});
     c.control_inputs.items_.reserve(n.control_inputs.size());
-    for (const Node* ctl : n.control_inputs) c.control_inputs.items_.push_back(copy_of.at(ctl));
+    for (const Node* ctl : n.control_inputs) c.control_inputs.items_.push_back(copy_of(ctl));
     // Use lists in the same order as the original's, so passes see the clone as they saw it.
     c.uses_.reserve(n.uses_.size());
-    for (const Use& u : n.uses_) c.uses_.push_back({copy_of.at(u.node), u.input_index});
+    for (const Use& u : n.uses_) c.uses_.push_back({copy_of(u.node), u.input_index});
   }
   return g;
 }
@@ -86,8 +101,12 @@ std::vector<Node*> Graph::nodes() const {
   return out;
 }
 
+void Graph::number_nodes() const {
+  for (std::size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->index_ = i;
+}
+
 Node* Graph::find(std::string_view name) const {
-  auto it = by_name_.find(std::string(name));
+  auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;
 }
 
@@ -98,7 +117,7 @@ Node& Graph::add_node(std::string name, std::string op) {
   node->name_ = std::move(name);
   node->op = std::move(op);
   Node* raw = node.get();
-  by_name_[raw->name_] = raw;
+  by_name_.emplace(std::string_view(raw->name_), raw);
   nodes_.push_back(std::move(node));
   return *raw;
 }
@@ -109,7 +128,7 @@ void Graph::rename(Node& node, std::string new_name) {
     fail("{}: cannot rename '{}' to '{}': name empty or taken", source_, node.name_, new_name);
   by_name_.erase(node.name_);
   node.name_ = std::move(new_name);
-  by_name_[node.name_] = &node;
+  by_name_.emplace(std::string_view(node.name_), &node);
 }
 
 void Graph::unlink_use(Node* producer, Use use) {
@@ -262,33 +281,48 @@ bool is_loop_back_edge(const Node& consumer, const Node& producer) {
 }  // namespace
 
 std::vector<Node*> Graph::topological_order() const {
-  std::unordered_map<const Node*, int> pending;
-  std::unordered_map<const Node*, std::vector<Node*>> consumers;
-  for (const auto& n : nodes_) {
-    int count = 0;
-    auto add = [&](Node* producer) {
-      if (is_loop_back_edge(*n, *producer)) return;
-      ++count;
-      consumers[producer].push_back(n.get());
-    };
-    for (const auto& in : n->inputs) add(in.node);
-    for (Node* c : n->control_inputs) add(c);
-    pending[n.get()] = count;
+  // Kahn's algorithm on arrays indexed by node position: consumers of each
+  // producer in compressed rows (graph order, one entry per edge), so the
+  // walk allocates three arrays whatever the graph's size.
+  number_nodes();
+  const std::size_t n = nodes_.size();
+  std::vector<int> pending(n, 0);
+  std::vector<std::size_t> row(n + 1, 0);
+  auto for_each_edge = [&](auto&& f) {
+    for (const auto& c : nodes_) {
+      for (const auto& in : c->inputs)
+        if (!is_loop_back_edge(*c, *in.node)) f(*in.node, *c);
+      for (const Node* p : c->control_inputs)
+        if (!is_loop_back_edge(*c, *p)) f(*p, *c);
+    }
+  };
+  for_each_edge([&](const Node& p, const Node& c) {
+    ++row[p.index_ + 1];
+    ++pending[c.index_];
+  });
+  for (std::size_t i = 0; i < n; ++i) row[i + 1] += row[i];
+  std::vector<Node*> consumers(row[n]);
+  {
+    std::vector<std::size_t> fill(row.begin(), row.end() - 1);
+    for_each_edge([&](const Node& p, const Node& c) { consumers[fill[p.index_]++] = nodes_[c.index_].get(); });
   }
   std::vector<Node*> order;
-  order.reserve(nodes_.size());
-  for (const auto& n : nodes_)
-    if (pending[n.get()] == 0) order.push_back(n.get());
-  for (std::size_t i = 0; i < order.size(); ++i)
-    for (Node* c : consumers[order[i]])
-      if (--pending[c] == 0) order.push_back(c);
-  if (order.size() == nodes_.size()) return order;
+  order.reserve(n);
+  for (const auto& node : nodes_)
+    if (pending[node->index_] == 0) order.push_back(node.get());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const std::size_t p = order[i]->index_;
+    for (std::size_t k = row[p]; k < row[p + 1]; ++k)
+      if (--pending[consumers[k]->index_] == 0) order.push_back(consumers[k]);
+  }
+  if (order.size() == n) return order;
 
   // Name one cycle: walk back from a node still pending through pending inputs.
+  auto still_pending = [&](const Node* x) { return pending[x->index_] > 0; };
   const Node* start = nullptr;
-  for (const auto& n : nodes_)
-    if (pending[n.get()] > 0) {
-      start = n.get();
+  for (const auto& node : nodes_)
+    if (still_pending(node.get())) {
+      start = node.get();
       break;
     }
   std::vector<const Node*> path;
@@ -299,10 +333,10 @@ std::vector<Node*> Graph::topological_order() const {
     path.push_back(cur);
     const Node* next = nullptr;
     for (const auto& in : cur->inputs)
-      if (pending[in.node] > 0 && !is_loop_back_edge(*cur, *in.node)) next = in.node;
+      if (still_pending(in.node) && !is_loop_back_edge(*cur, *in.node)) next = in.node;
     if (!next)
       for (const Node* c : cur->control_inputs)
-        if (pending[c] > 0) next = c;
+        if (still_pending(c)) next = c;
     cur = next;
   }
   std::string cycle;
@@ -312,9 +346,16 @@ std::vector<Node*> Graph::topological_order() const {
 }
 
 void validate(const Graph& graph) {
-  std::unordered_set<const Node*> present;
-  for (const Node* n : graph.nodes()) present.insert(n);
-  for (const Node* n : graph.nodes()) {
+  // Membership by binary search in the sorted node pointers: an edge may
+  // point at a node a faulty pass deleted, so it is looked up, never read.
+  const std::vector<Node*> nodes = graph.nodes();
+  std::vector<const Node*> sorted(nodes.begin(), nodes.end());
+  std::sort(sorted.begin(), sorted.end(), std::less<const Node*>());
+  struct Present {
+    const std::vector<const Node*>& sorted;
+    bool count(const Node* n) const { return std::binary_search(sorted.begin(), sorted.end(), n, std::less<const Node*>()); }
+  } present{sorted};
+  for (const Node* n : nodes) {
     if (n->op.empty()) fail("{}: node '{}': has no op", graph.source(), n->name());
     for (const auto& in : n->inputs) {
       if (!present.count(in.node))
