@@ -2,6 +2,10 @@
 // random ops, and evaluator errors.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
+
+
 #include <google/protobuf/text_format.h>
 
 #include "eval/half.h"
@@ -92,6 +96,30 @@ TEST(EvalControl, HalfConversionsRoundToNearestEven) {
   EXPECT_EQ(eval::float_to_bfloat16(1.00390625f), 0x3f80);    // tie -> even
   EXPECT_EQ(eval::bfloat16_to_float(0x3f81), 1.0078125f);
   for (uint32_t h = 0; h < 0x7c00; ++h) EXPECT_EQ(eval::float_to_half(eval::half_to_float(h)), h);
+}
+
+// Every one of the 65536 halves widens to the float IEEE 754 defines for it,
+// computed here from the definition: sign * 2^(e-15) * (1 + m/1024), or
+// sign * 2^-14 * m/1024 when subnormal; Inf and NaN keep their payload.
+TEST(EvalControl, HalfToFloatIsExactOnEveryValue) {
+  int wrong = 0;
+  for (uint32_t h = 0; h <= 0xffff; ++h) {
+    const uint32_t sign = h >> 15, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    uint32_t want;
+    if (e == 0x1f) {
+      want = (sign << 31) | 0x7f800000u | (m << 13);
+    } else {
+      const float magnitude = e == 0 ? std::ldexp(static_cast<float>(m), -24)
+                                     : std::ldexp(static_cast<float>(1024 + m), static_cast<int>(e) - 25);
+      const float value = sign ? -magnitude : magnitude;
+      std::memcpy(&want, &value, 4);
+    }
+    const float got = eval::half_to_float(static_cast<uint16_t>(h));
+    uint32_t got_bits;
+    std::memcpy(&got_bits, &got, 4);
+    if (got_bits != want && ++wrong <= 5) ADD_FAILURE() << fmt::format("half {:#06x}: got {:#010x}, want {:#010x}", h, got_bits, want);
+  }
+  EXPECT_EQ(wrong, 0);
 }
 
 TEST(EvalControl, DequantizeModes) {

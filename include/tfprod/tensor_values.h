@@ -30,6 +30,10 @@ std::span<const T> values(const Tensor& t) {
 bool is_reduced_float(DataType t);  // DT_HALF or DT_BFLOAT16
 Tensor to_float32(const Tensor& t);             // half/bf16 -> float; others copied
 Tensor from_float32(const Tensor& t, DataType target);  // float -> half/bf16
+// Appends `count` half (or bfloat16) values, read from `bytes` (little-endian,
+// any alignment), widened to float32 to `out`, a chunk at a time: the output
+// is written once, with no zero fill before it.
+void append_float32(const char* bytes, std::size_t count, DataType from, std::string& out);
 
 // Reads element i of any numeric tensor as double / int64 (for shape
 // arguments, axes and indices).

@@ -7,28 +7,23 @@
 
 namespace tfprod::eval {
 
+// Branch-free, so that widening a tensor of weights is a tight loop: the
+// exponent is rebiased (15 -> 127) in place; Inf/NaN get the rest of the
+// exponent range (payload kept); a subnormal is rebuilt as the float
+// 2^-14 * (1 + m/1024) minus 2^-14, which is exact.
 inline float half_to_float(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f;
-  uint32_t mant = h & 0x3ff;
-  uint32_t bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else {  // subnormal: normalise
-      exp = 127 - 15 + 1;
-      while (!(mant & 0x400)) {
-        mant <<= 1;
-        --exp;
-      }
-      mant &= 0x3ff;
-      bits = sign | (exp << 23) | (mant << 13);
-    }
-  } else if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp - 15 + 127) << 23) | (mant << 13);
+  const uint32_t magnitude = static_cast<uint32_t>(h & 0x7fff) << 13;  // exponent and mantissa in float's place
+  const uint32_t exp = magnitude & 0x0f800000u;
+  uint32_t bits = magnitude + 0x38000000u;                 // rebias: (127 - 15) << 23
+  if (exp == 0x0f800000u) bits += 0x38000000u;             // Inf / NaN: exponent 255
+  if (exp == 0) {                                          // zero / subnormal
+    bits += 0x00800000u;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    f -= 6.103515625e-05f;                                 // 2^-14
+    std::memcpy(&bits, &f, 4);
   }
+  bits |= static_cast<uint32_t>(h & 0x8000) << 16;
   float f;
   std::memcpy(&f, &bits, 4);
   return f;

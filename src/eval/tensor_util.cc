@@ -1,5 +1,7 @@
 #include "eval/tensor_util.h"
 
+#include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "tfprod/error.h"
@@ -27,12 +29,27 @@ bool is_reduced_float(DataType t) { return t == tfprod::tf::DT_HALF || t == tfpr
 
 Tensor to_float32(const Tensor& t) {
   if (!is_reduced_float(t.dtype)) return t;
-  Tensor out = make_tensor(tfprod::tf::DT_FLOAT, t.shape);
-  auto src = values<uint16_t>(t);
-  auto dst = values<float>(out);
-  const bool half = t.dtype == tfprod::tf::DT_HALF;
-  for (std::size_t i = 0; i < src.size(); ++i) dst[i] = half ? half_to_float(src[i]) : bfloat16_to_float(src[i]);
+  Tensor out;
+  out.dtype = tfprod::tf::DT_FLOAT;
+  out.shape = t.shape;
+  append_float32(t.data.data(), t.data.size() / sizeof(uint16_t), t.dtype, out.data);
   return out;
+}
+
+void append_float32(const char* bytes, std::size_t count, DataType from, std::string& out) {
+  if (!is_reduced_float(from)) fail("append_float32: {} is not half or bfloat16", dtype_name(from));
+  const bool half = from == tfprod::tf::DT_HALF;
+  out.reserve(out.size() + count * sizeof(float));
+  constexpr std::size_t kChunk = 2048;
+  uint16_t in[kChunk];
+  float wide[kChunk];
+  for (std::size_t done = 0; done < count;) {
+    const std::size_t k = std::min(kChunk, count - done);
+    std::memcpy(in, bytes + done * sizeof(uint16_t), k * sizeof(uint16_t));
+    for (std::size_t i = 0; i < k; ++i) wide[i] = half ? half_to_float(in[i]) : bfloat16_to_float(in[i]);
+    out.append(reinterpret_cast<const char*>(wide), k * sizeof(float));
+    done += k;
+  }
 }
 
 Tensor from_float32(const Tensor& t, DataType target) {

@@ -44,13 +44,33 @@ bool widen_attr(tfprod::tf::AttrValue& v) {
   return changed;
 }
 
+// The Const's value widened to float32. Weights are the bulk of a model, so
+// the common encoding (tensor_content) is converted straight into the new
+// value, and the old one is not copied (the snapshot may still share it).
+void widen_const(Node& n) {
+  const tfprod::tf::TensorProto& old = n.attr("value")->tensor();
+  const DataType from = old.dtype();
+  const Shape shape = shape_from_proto(old.tensor_shape());
+  std::string content;
+  if (!old.tensor_content().empty() &&
+      old.tensor_content().size() == static_cast<std::size_t>(num_elements(shape)) * sizeof(uint16_t)) {
+    eval::append_float32(old.tensor_content().data(), old.tensor_content().size() / sizeof(uint16_t), from, content);
+  } else {  // half_val, a repeated scalar, ...: decode as any reader does
+    Tensor t = eval::to_float32(tensor_from_proto(old, n.name()));
+    content = std::move(t.data);
+  }
+  tfprod::tf::TensorProto* wide = n.reset_attr("value").mutable_tensor();
+  wide->set_dtype(tfprod::tf::DT_FLOAT);
+  shape_to_proto(shape, wide->mutable_tensor_shape());
+  wide->set_tensor_content(std::move(content));
+}
+
 bool run(Graph& graph, const PassOptions&, PassContext& context) {
   const IoRefs io(context.inputs, context.outputs);
   bool changed = false;
   for (Node* n : graph.nodes()) {
     if (n->op == "Const" && n->attr("value") && reduced(n->attr("value")->tensor().dtype())) {
-      Tensor t = eval::to_float32(tensor_from_proto(n->attr("value")->tensor(), n->name()));
-      tensor_to_proto(std::move(t), n->set_attr("value").mutable_tensor());
+      widen_const(*n);
       changed = true;
     }
     // Only nodes that change are written: writing gives a node its own copy
