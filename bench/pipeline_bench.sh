@@ -155,17 +155,23 @@ if ! skipped cpu; then
     timed freeze_graph "$FREEZE_GRAPH" --input_graph="$A/graph.pbtxt" --input_checkpoint="$A/model.ckpt-20000" \
       --output_graph "$TMP/frozen_dropin.pb" --output_node_names=softmax_tensor
   }
-  run_export && run_freeze && run_dropin
-  rm -f "$TMP"/export_anpr.runs "$TMP"/freeze.runs "$TMP"/freeze_graph.runs
-  for ((r = 1; r <= REPS; r++)); do run_export; run_freeze; run_dropin; done
+  # The floor of a verified export: OpenCV 4.6 alone reading the exported
+  # model and running one forward (what verification asks of OpenCV).
+  run_opencv() { [[ -z $OPENCV_PEAK ]] || timed opencv_anpr "$OPENCV_PEAK" "$TMP/anpr.pb" 1,1,20,20; }
+  run_export && run_freeze && run_dropin && run_opencv
+  rm -f "$TMP"/export_anpr.runs "$TMP"/freeze.runs "$TMP"/freeze_graph.runs "$TMP"/opencv_anpr.runs
+  for ((r = 1; r <= REPS; r++)); do run_export; run_freeze; run_dropin; run_opencv; done
   cmp -s "$TMP/frozen.pb" "$TMP/frozen_dropin.pb" || echo "pipeline_bench: note: tfprod freeze and freeze_graph outputs differ" >&2
   printf '%-48s %8s %8s %8s  %s\n' command cpu_ms wall_ms rss_MiB runs_cpu_ms
-  for n in export_anpr freeze freeze_graph; do
+  names=(export_anpr freeze freeze_graph)
+  [[ -z $OPENCV_PEAK ]] || names+=(opencv_anpr)
+  for n in "${names[@]}"; do
     awk -v n="$n" -v c="$(median "$n" 3)" -v w="$(median "$n" 1)" -v m="$(median "$n" 2)" \
       -v runs="$(awk '{ printf "%d ", $3 * 1000 }' "$TMP/$n.runs")" 'BEGIN {
         label["export_anpr"] = "tfprod export anpr_estimator -o X.pb"
         label["freeze"] = "tfprod freeze anpr_estimator --output softmax_tensor"
         label["freeze_graph"] = "freeze_graph (the seed'"'"'s flags, README)"
+        label["opencv_anpr"] = "OpenCV 4.6 alone: read X.pb + one forward"
         printf "%-48s %8.0f %8.0f %8.1f  %s\n", label[n], c * 1000, w * 1000, m / 1024, runs }'
   done
   awk -v e="$(median export_anpr 3)" -v f="$(median freeze 3)" -v g="$(median freeze_graph 3)" 'BEGIN {
