@@ -11,6 +11,7 @@
 
 #include "graph_text_support.h"
 #include "opencv_compat_support.h"
+#include "passes/passes.h"
 #include "test_support.h"
 #include "tfprod/error.h"
 #include "tfprod/export.h"
@@ -153,6 +154,46 @@ TEST(OpenCvPasses, UnpackOverTimeBecomesSplitAndReshape) {
   EXPECT_EQ(count_op(after, "Split"), 1);
   EXPECT_EQ(count_op(after, "Reshape"), 3);
   test::expect_same_outputs(before, after, {"y"}, test::random_feeds(before, {"y"}), 0);
+  EXPECT_EQ(preflight_text(opencv_preflight(after)), "");
+}
+
+// A Const may list fewer values than its shape holds (TF repeats the last
+// one; constant folding writes a tensor of equal values as one float_val).
+// OpenCV 4.6's importer sizes the blob from the list and fails
+// "size == (int)dstBlob.total()" (measured on this batch norm). The
+// pre-flight names each such Const; opencv_expand_splats writes them in
+// full, values unchanged; the exported model verifies in OpenCV.
+TEST(OpenCvPasses, ConstsListingFewerValuesThanTheirShapeGetThemAll) {
+  auto vec = [](const std::string& name, const std::vector<float>& v, int size) {
+    std::string vals;
+    for (float f : v) vals += " float_val: " + std::to_string(f);
+    return "node { name: '" + name + "' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } } attr { key: "
+           "'value' value { tensor { dtype: DT_FLOAT tensor_shape { dim { size: " + std::to_string(size) + " } }" +
+           vals + " } } } }\n";
+  };
+  const std::string g =
+      shaped_placeholder("x", {1, 2, 3, 4}) + vec("scale", {1.5f, 0.5f, 2.0f}, 4) + vec("offset", {0.25f}, 4) +
+      vec("mean", {0.125f}, 4) + vec("var", {}, 4) +
+      "node { name: 'k' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } } attr { key: 'value' value { "
+      "tensor { dtype: DT_FLOAT tensor_shape { } float_val: 2 } } } }\n" +
+      node("bn", "FusedBatchNorm", {"x", "scale", "offset", "mean", "var"},
+           "attr { key: 'T' value { type: DT_FLOAT } } attr { key: 'epsilon' value { f: 0.001 } } attr { key: "
+           "'is_training' value { b: false } } attr { key: 'data_format' value { s: 'NHWC' } }") +
+      node("m", "Mul", {"bn", "k"}) + node("y", "Relu", {"m"});
+  const std::string before = preflight_text(opencv_preflight(test::parse_graph(g)));
+  for (const char* c : {"scale (Const)", "offset (Const)", "mean (Const)", "var (Const)"})
+    EXPECT_NE(before.find(c), std::string::npos) << c << " not named in:\n" << before;
+  EXPECT_EQ(before.find("k (Const)"), std::string::npos) << "a 0-D Const is whole with one value:\n" << before;
+  EXPECT_NE(before.find("lists 3 values for its shape [4]"), std::string::npos) << before;
+
+  check(g, "opencv_expand_splats", "FusedBatchNorm", 1);
+  Graph after = test::apply_transforms(test::parse_graph(g), "opencv_expand_splats", {"x"}, {"y"});
+  for (const char* c : {"scale", "offset", "mean", "var"}) {
+    const auto& t = after.find(c)->attr("value")->tensor();
+    EXPECT_EQ(passes::stored_values(t), 4) << c;
+    EXPECT_EQ(t.tensor_content().size(), 4 * sizeof(float)) << c;
+  }
+  EXPECT_TRUE(after.find("k")->attr("value")->tensor().tensor_content().empty()) << "the 0-D Const is left as it was";
   EXPECT_EQ(preflight_text(opencv_preflight(after)), "");
 }
 

@@ -5,7 +5,10 @@
 #include <map>
 #include <set>
 
+#include "passes/passes.h"
 #include "passes/static_shape.h"
+#include "tfprod/tensor.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/rewrite.h"
 #include "tfprod/tensor_values.h"
 
@@ -193,6 +196,11 @@ std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
           ": OpenCV 4.6 counts it as an input (\"num_inputs == 5 ... is 6\" on a batch norm); run "
           "opencv_drop_control_inputs");
     if (std::string why = reduce_problem(n, ranks); !why.empty()) add(why);
+    if (!n->uses().empty() && passes::opencv_reads_partially(*n))
+      add("lists " + std::to_string(passes::stored_values(n->attr("value")->tensor())) +
+          " values for its shape " + shape_string(shape_from_proto(n->attr("value")->tensor().tensor_shape())) +
+          " (TF repeats the last one); OpenCV 4.6 reads only what is listed (\"size == (int)dstBlob.total()\"): run "
+          "opencv_expand_splats");
     if (scalar_axis_in_content(n))
       add("its axis is a 0-D Const stored in tensor_content, which crashes OpenCV 4.6's importer; write it with "
           "int_val (tfprod's passes do)");

@@ -51,6 +51,16 @@ PassSpec opencv_tile_to_concat();
 PassSpec opencv_reduce_axes();
 PassSpec opencv_unpack_to_split();
 PassSpec opencv_pattern_order();
+PassSpec opencv_expand_splats();
+
+// A Const that lists fewer values than its shape holds (TF's splat), which
+// OpenCV 4.6's importer fails to read (opencv_expand_splats, the pre-flight).
+bool opencv_reads_partially(const Node& n);
+// How many element values `proto` spells out: every one when they are in
+// tensor_content, else the length of its typed *_val list (TF fills the rest
+// of the shape by repeating the last value, or with zeros when the list is
+// empty). -1 for a dtype without such a list.
+int64_t stored_values(const tfprod::tf::TensorProto& proto);
 
 
 }  // namespace tfprod::passes

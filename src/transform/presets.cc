@@ -30,6 +30,7 @@ const PresetStep kOpenCv[] = {
     {"opencv_reduce_axes", "OpenCV reduces over spatial or channel axes only", false, false},
     {"opencv_float_weights", "OpenCV computes in float32", false, false},
     {"opencv_const_weights", "OpenCV wants weights as direct constants", false, false},
+    {"opencv_expand_splats", "OpenCV reads a constant's values only in full", false, false},
     {"opencv_fold_shapes", "OpenCV cannot compute shapes at run time", false, false},
     {"opencv_reshape_layout", "OpenCV reads 4-D tensors as NCHW", false, false},
     {"opencv_strip_attrs", "attributes OpenCV 4.6's protos lack", false, false},

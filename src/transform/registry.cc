@@ -48,6 +48,7 @@ const std::vector<PassSpec>& pass_registry() {
     r.push_back(passes::opencv_reduce_axes());
     r.push_back(passes::opencv_unpack_to_split());
     r.push_back(passes::opencv_pattern_order());
+    r.push_back(passes::opencv_expand_splats());
     return r;
   }();
   return registry;
