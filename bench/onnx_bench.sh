@@ -17,7 +17,8 @@
 # BUILD_DIR/bench/onnx_forward (built when CMake finds OpenCV). The corpus is
 # read from ONNX_BENCH_CORPUS (default ../shared/corpus, beside the
 # repository). ONNX_BENCH_LAYERS=1 adds OpenCV's per-layer timings of each
-# net. Exits 0 whether or not the aims are met (it is a measurement);
+# net; ONNX_BENCH_SKIP, a space-separated subset of "forward export", leaves
+# parts out. Exits 0 whether or not the aims are met (it is a measurement);
 # non-zero when a command fails.
 set -euo pipefail
 
@@ -28,7 +29,10 @@ REPS=${ONNX_BENCH_REPS:-5}
 RUNS=${ONNX_BENCH_RUNS:-200}
 CASES=(anpr_estimator keras_tf1_lenet_saver_and_frozen lenet_saver_tf20_compat mnist_estimator_tf15)
 
+SKIP=" ${ONNX_BENCH_SKIP:-} "
+
 die() { echo "onnx_bench: $*" >&2; exit 1; }
+skipped() { [[ $SKIP == *" $1 "* ]]; }
 
 TFPROD=$BUILD/src/cli/tfprod
 FORWARD=$BUILD/bench/onnx_forward
@@ -70,36 +74,43 @@ timed() {
 }
 median_ms() { sort -g "$TMP/$1.runs" | awk '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f", m * 1000}'; }
 
-echo "== forward: OpenCV on the TF export vs the ONNX export (aim ONNX <= 1.1x TF)"
-ARGS=()
-for c in "${CASES[@]}"; do
-  [[ -e $CORPUS/$c ]] || die "$CORPUS/$c not found"
-  for ext in pb onnx; do
-    "$TFPROD" export "$CORPUS/$c" -o "$TMP/$c.$ext" -q >"$TMP/export.log" 2>&1 || { cat "$TMP/export.log" >&2; die "export of $c to .$ext failed"; }
-  done
-  ARGS+=("$c" "$TMP/$c.pb" "$TMP/$c.onnx")
-done
-LAYERS=()
-[[ ${ONNX_BENCH_LAYERS:-0} == 1 ]] && LAYERS=(--layers)
-"$FORWARD" --runs "$RUNS" "${LAYERS[@]}" "${ARGS[@]}" || die "onnx_forward failed"
-
-echo
-echo "== export: tfprod export $(basename "$CORPUS")/anpr_estimator, CPU ms (user+sys), median of $REPS (aim ONNX <= 1.2x TF)"
-for ((i = 0; i < REPS; i++)); do
-  for v in verify no-verify; do
-    flags=(-q)
-    [[ $v == no-verify ]] && flags+=(--no-verify)
+forward_bench() {
+  echo "== forward: OpenCV on the TF export vs the ONNX export (aim ONNX <= 1.1x TF)"
+  ARGS=()
+  for c in "${CASES[@]}"; do
+    [[ -e $CORPUS/$c ]] || die "$CORPUS/$c not found"
     for ext in pb onnx; do
-      timed "$v.$ext" "$TFPROD" export "$CORPUS/anpr_estimator" -o "$TMP/x_$v.$ext" "${flags[@]}"
+      "$TFPROD" export "$CORPUS/$c" -o "$TMP/$c.$ext" -q >"$TMP/export.log" 2>&1 || { cat "$TMP/export.log" >&2; die "export of $c to .$ext failed"; }
+    done
+    ARGS+=("$c" "$TMP/$c.pb" "$TMP/$c.onnx")
+  done
+  LAYERS=()
+  [[ ${ONNX_BENCH_LAYERS:-0} == 1 ]] && LAYERS=(--layers)
+  "$FORWARD" --runs "$RUNS" "${LAYERS[@]}" "${ARGS[@]}" || die "onnx_forward failed"
+  echo
+}
+
+export_bench() {
+  echo "== export: tfprod export $(basename "$CORPUS")/anpr_estimator, CPU ms (user+sys), median of $REPS (aim ONNX <= 1.2x TF)"
+  for ((i = 0; i < REPS; i++)); do
+    for v in verify no-verify; do
+      flags=(-q)
+      [[ $v == no-verify ]] && flags+=(--no-verify)
+      for ext in pb onnx; do
+        timed "$v.$ext" "$TFPROD" export "$CORPUS/anpr_estimator" -o "$TMP/x_$v.$ext" "${flags[@]}"
+      done
     done
   done
-done
-printf "%-34s %10s %10s %7s  %s\n" "export" "-o X.pb" "-o X.onnx" "ratio" "aim <=1.2x"
-for v in verify no-verify; do
-  pb=$(median_ms "$v.pb") onnx=$(median_ms "$v.onnx")
-  verdict=$(awk -v a="$pb" -v b="$onnx" 'BEGIN {r = b / a; printf "%.3fx  %s", r, (r <= 1.2 ? "met" : "MISSED")}')
-  [[ $v == no-verify ]] && verdict=${verdict%  *}"  (no aim)"
-  label="anpr_estimator"
-  [[ $v == no-verify ]] && label="anpr_estimator --no-verify"
-  printf "%-34s %10s %10s %s\n" "$label" "$pb" "$onnx" "$verdict"
-done
+  printf "%-34s %10s %10s %7s  %s\n" "export" "-o X.pb" "-o X.onnx" "ratio" "aim <=1.2x"
+  for v in verify no-verify; do
+    pb=$(median_ms "$v.pb") onnx=$(median_ms "$v.onnx")
+    verdict=$(awk -v a="$pb" -v b="$onnx" 'BEGIN {r = b / a; printf "%.3fx  %s", r, (r <= 1.2 ? "met" : "MISSED")}')
+    [[ $v == no-verify ]] && verdict=${verdict%  *}"  (no aim)"
+    label="anpr_estimator"
+    [[ $v == no-verify ]] && label="anpr_estimator --no-verify"
+    printf "%-34s %10s %10s %s\n" "$label" "$pb" "$onnx" "$verdict"
+  done
+}
+
+skipped forward || forward_bench
+skipped export || export_bench

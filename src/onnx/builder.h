@@ -57,7 +57,10 @@ class Builder {
                        std::initializer_list<std::string> outputs, const std::string& name = "");
   onnx::NodeProto& add(const std::string& op, const std::vector<std::string>& inputs,
                        const std::vector<std::string>& outputs, const std::string& name = "");
-  std::string initializer(const std::string& base, const Tensor& value);  // returns its name
+  // A new initializer holding `value` (returns its name); the rvalue form
+  // moves the bytes into the model instead of copying them.
+  std::string initializer(const std::string& base, const Tensor& value);
+  std::string initializer(const std::string& base, Tensor&& value);
   std::string ints(const std::string& base, const std::vector<int64_t>& values);  // int64 1-D initializer
   std::string scalar(const std::string& base, DataType dtype, double value);
   // Transpose `value` by `perm` into a fresh value (or into `to`).

@@ -109,14 +109,23 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
       fail("{}: the outputs read placeholder '{}', which is not a model input", graph.source(), n->name());
 
   // One evaluation: every tensor a needed node gives, for its shape and dtype.
+  // A Const's are in its value (not fetched: the evaluator then frees each
+  // decoded weight after its last reader instead of holding them all).
   std::map<const Node*, int> used_ports;
   for (const Node* n : needed)
     for (const Endpoint& e : n->inputs) used_ports[e.node] = std::max(used_ports[e.node], e.index + 1);
   for (const Endpoint& e : out_eps) used_ports[e.node] = std::max(used_ports[e.node], e.index + 1);
   std::vector<std::string> fetches;
   std::vector<std::pair<const Node*, int>> keys;
+  std::map<std::pair<const Node*, int>, TensorInfo> infos;
   for (const Node* n : needed) {
     if (n->op == "NoOp") continue;
+    if (n->op == "Const") {
+      const auto* v = n->attr("value");
+      if (!v) fail("{}: Const without a value", n->name());
+      infos[{n, 0}] = {v->tensor().dtype(), shape_from_proto(v->tensor().tensor_shape())};
+      continue;
+    }
     const int count = output_count(*n, used_ports[n]);
     for (int k = 0; k < count; ++k) {
       fetches.push_back(TensorRef{n->name(), k, false}.str());
@@ -124,7 +133,6 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
     }
   }
   std::vector<Tensor> values = Evaluator(graph).run(feeds, fetches);
-  std::map<std::pair<const Node*, int>, TensorInfo> infos;
   for (std::size_t i = 0; i < keys.size(); ++i) infos[keys[i]] = {values[i].dtype, values[i].shape};
   values.clear();
 

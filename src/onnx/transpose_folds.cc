@@ -103,8 +103,8 @@ bool Optimizer::fold_unflatten(const std::unordered_map<std::string, std::vector
     }
     const int m_idx = p->second;
     if (g_.node(m_idx).op_type() != "MatMul") continue;
-    std::optional<Tensor> w = initializer_value(g_.node(m_idx).input(1));
-    if (!w || w->shape.size() != 2 || w->shape[1] != k) continue;
+    const onnx::TensorProto* w = raw_initializer(g_.node(m_idx).input(1));
+    if (!w || w->dims_size() != 2 || w->dims(1) != k) continue;
     std::optional<Tensor> b;
     if (add_idx >= 0) {
       b = initializer_value(bias);
@@ -126,22 +126,29 @@ bool Optimizer::fold_unflatten(const std::unordered_map<std::string, std::vector
         idx[a] = 0;
       }
     }
-    const std::size_t elem = w->data.size() / static_cast<std::size_t>(w->num_elements());
-    Tensor nw = *w;
-    for (int64_t row = 0; row < w->shape[0]; ++row)
+    // The permuted weights are written once, from the initializer's bytes
+    // into the new one's (no copies of W on the way).
+    const std::string& wdata = w->raw_data();
+    const int64_t rows = w->dims(0);
+    if (rows <= 0 || k <= 0 || wdata.size() % static_cast<std::size_t>(rows * k)) continue;
+    const std::size_t elem = wdata.size() / static_cast<std::size_t>(rows * k);
+    Tensor nw;
+    nw.shape = {rows, k};
+    nw.data.resize(wdata.size());
+    for (int64_t row = 0; row < rows; ++row)
       for (int64_t c2 = 0; c2 < k; ++c2)
         std::memcpy(nw.data.data() + static_cast<std::size_t>(row * k + c2) * elem,
-                    w->data.data() + static_cast<std::size_t>(row * k + source[static_cast<std::size_t>(c2)]) * elem,
+                    wdata.data() + static_cast<std::size_t>(row * k + source[static_cast<std::size_t>(c2)]) * elem,
                     elem);
     const std::string wname = g_.node(m_idx).input(1);
-    g_.mutable_node(m_idx)->set_input(1, add_initializer_like(wname, wname + "/nchw_columns", nw));
+    g_.mutable_node(m_idx)->set_input(1, add_initializer_like(wname, wname + "/nchw_columns", std::move(nw)));
     if (b) {
       Tensor nb = *b;
       for (int64_t c2 = 0; c2 < k; ++c2)
         std::memcpy(nb.data.data() + static_cast<std::size_t>(c2) * elem,
                     b->data.data() + static_cast<std::size_t>(source[static_cast<std::size_t>(c2)]) * elem, elem);
       onnx::NodeProto& add = *g_.mutable_node(add_idx);
-      const std::string nbias = add_initializer_like(bias, bias + "/nchw_columns", nb);
+      const std::string nbias = add_initializer_like(bias, bias + "/nchw_columns", std::move(nb));
       for (auto& in : *add.mutable_input())
         if (in == bias) in = nbias;
     }
@@ -176,24 +183,30 @@ bool Optimizer::fold_flatten(const std::unordered_map<std::string, std::vector<i
     if (m_idx < 0 || g_.node(m_idx).op_type() != "MatMul" || g_.node(m_idx).input(0) != reshape.output(0)) continue;
     const std::vector<int64_t>& x = xs->second;
     const int64_t k = std::accumulate(x.begin() + 1, x.end(), int64_t{1}, std::multiplies<>());
-    std::optional<Tensor> target = initializer_value(reshape.input(1));
-    std::optional<Tensor> w = initializer_value(g_.node(m_idx).input(1));
-    if (!target || target->num_elements() != 2 || !w || w->shape.size() != 2 || w->shape[0] != k) continue;
+    const onnx::TensorProto* target = raw_initializer(reshape.input(1));
+    const onnx::TensorProto* w = raw_initializer(g_.node(m_idx).input(1));
+    if (!target || target->raw_data().size() != 2 * sizeof(int64_t) || !w || w->dims_size() != 2 || w->dims(0) != k)
+      continue;
     int64_t dims[2];
-    std::memcpy(dims, target->data.data(), sizeof dims);
+    std::memcpy(dims, target->raw_data().data(), sizeof dims);
     if (dims[1] != k || (dims[0] != x[0] && dims[0] != -1)) continue;
-    // Row i of the new W (x flattened) is row j of W (Transpose(x) flattened).
-    const std::size_t row = w->data.size() / static_cast<std::size_t>(k);
+    // Row i of the new W (x flattened) is row j of W (Transpose(x) flattened),
+    // written once from the initializer's bytes into the new one's.
+    const std::string& wdata = w->raw_data();
+    if (k <= 0 || wdata.size() % static_cast<std::size_t>(k)) continue;
+    const std::size_t row = wdata.size() / static_cast<std::size_t>(k);
     std::vector<int64_t> tshape(perm.size()), tstride(perm.size(), 1);
     for (std::size_t a = 0; a < perm.size(); ++a) tshape[a] = x[static_cast<std::size_t>(perm[a])];
     for (std::size_t a = perm.size() - 1; a-- > 1;) tstride[a] = tstride[a + 1] * tshape[a + 1];
-    Tensor nw = *w;
+    Tensor nw;
+    nw.shape = {w->dims(0), w->dims(1)};
+    nw.data.resize(wdata.size());
     std::vector<int64_t> idx(x.size(), 0);  // over x's dims 1..
     for (int64_t i_row = 0; i_row < k; ++i_row) {
       int64_t j = 0;
       for (std::size_t a = 1; a < perm.size(); ++a) j += idx[static_cast<std::size_t>(perm[a])] * tstride[a];
-      std::memcpy(nw.data.data() + static_cast<std::size_t>(i_row) * row,
-                  w->data.data() + static_cast<std::size_t>(j) * row, row);
+      std::memcpy(nw.data.data() + static_cast<std::size_t>(i_row) * row, wdata.data() + static_cast<std::size_t>(j) * row,
+                  row);
       for (std::size_t a = x.size(); a-- > 1;) {
         if (++idx[a] < x[a]) break;
         idx[a] = 0;
@@ -201,7 +214,7 @@ bool Optimizer::fold_flatten(const std::unordered_map<std::string, std::vector<i
     }
     const std::string wname = g_.node(m_idx).input(1);
     const std::string x_name = t.input(0);
-    g_.mutable_node(m_idx)->set_input(1, add_initializer_like(wname, wname + "/nchw_rows", nw));
+    g_.mutable_node(m_idx)->set_input(1, add_initializer_like(wname, wname + "/nchw_rows", std::move(nw)));
     g_.mutable_node(r_idx)->set_input(0, x_name);
     index();
     changed = true;

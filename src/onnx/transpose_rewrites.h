@@ -120,8 +120,12 @@ class Optimizer {
   // The node that alone reads `value`, or -1.
   int only_consumer(const std::string& value) const;
   const onnx::NodeProto* transpose_producing(const std::string& value) const;
+  // Initializer `name` when its bytes are inline raw_data (not empty), else null.
+  const onnx::TensorProto* raw_initializer(const std::string& name) const;
+  // A copy of raw_initializer(name) (dtype UINT8: only the element size matters).
   std::optional<Tensor> initializer_value(const std::string& name) const;
-  std::string add_initializer_like(const std::string& like, const std::string& base, const Tensor& value);
+  // A new initializer of `like`'s dtype holding `value`'s bytes (moved in).
+  std::string add_initializer_like(const std::string& like, const std::string& base, Tensor&& value);
   std::string ints_initializer(const std::string& base, const Perm& v);
   // One rewrite, or false at the fixed point.
   bool step();
