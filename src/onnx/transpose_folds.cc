@@ -13,6 +13,92 @@
 
 namespace tfprod::onnx_export::transposes {
 
+namespace {
+
+// dst[i] = src[source[i]] for blocks of `size` bytes, dst and src apart.
+void gather_blocks(char* dst, const char* src, const std::vector<int64_t>& source, std::size_t size) {
+  for (std::size_t i = 0; i < source.size(); ++i)
+    std::memcpy(dst + i * size, src + static_cast<std::size_t>(source[i]) * size, size);
+}
+
+// The same in place: each cycle of the permutation is followed with one
+// block of scratch.
+void gather_blocks_in_place(char* data, const std::vector<int64_t>& source, std::size_t size) {
+  std::vector<bool> done(source.size());
+  std::string scratch(size, '\0');
+  for (std::size_t start = 0; start < source.size(); ++start) {
+    if (done[start] || static_cast<std::size_t>(source[start]) == start) continue;
+    std::memcpy(scratch.data(), data + start * size, size);
+    std::size_t at = start;
+    for (;;) {
+      done[at] = true;
+      const std::size_t from = static_cast<std::size_t>(source[at]);
+      if (from == start) {
+        std::memcpy(data + at * size, scratch.data(), size);
+        break;
+      }
+      std::memcpy(data + at * size, data + from * size, size);
+      at = from;
+    }
+  }
+}
+
+}  // namespace
+
+onnx::TensorProto* Optimizer::sole_initializer(const std::string& name, int reader) {
+  auto it = init_.find(name);
+  if (it == init_.end() || only_consumer(name) != reader || consumers_.at(name).size() != 1 || outputs_.count(name))
+    return nullptr;
+  return g_.mutable_initializer(it->second);
+}
+
+std::string Optimizer::renew_initializer(const std::string& name, const std::string& base) {
+  auto* list = g_.mutable_initializer();
+  const int at = init_.at(name);
+  onnx::TensorProto* t = list->Add();
+  t->Swap(list->Mutable(at));
+  list->DeleteSubrange(at, 1);
+  t->set_name(fresh(base));
+  init_.clear();
+  for (int i = 0; i < list->size(); ++i) init_[list->Get(i).name()] = i;
+  return t->name();
+}
+
+std::string Optimizer::permuted_rows(const std::string& name, const std::string& base, int reader,
+                                     const std::vector<int64_t>& source, std::size_t row_bytes) {
+  if (onnx::TensorProto* own = sole_initializer(name, reader)) {
+    gather_blocks_in_place(own->mutable_raw_data()->data(), source, row_bytes);
+    return renew_initializer(name, base);
+  }
+  const onnx::TensorProto& w = g_.initializer(init_.at(name));
+  Tensor value;
+  value.shape.assign(w.dims().begin(), w.dims().end());
+  value.data.resize(w.raw_data().size());
+  gather_blocks(value.data.data(), w.raw_data().data(), source, row_bytes);
+  return add_initializer_like(name, base, std::move(value));
+}
+
+std::string Optimizer::permuted_columns(const std::string& name, const std::string& base, int reader,
+                                        const std::vector<int64_t>& source, std::size_t elem) {
+  const std::size_t row = source.size() * elem;
+  if (onnx::TensorProto* own = sole_initializer(name, reader)) {
+    std::string& data = *own->mutable_raw_data();
+    std::string scratch(row, '\0');
+    for (std::size_t at = 0; at + row <= data.size(); at += row) {
+      std::memcpy(scratch.data(), data.data() + at, row);
+      gather_blocks(data.data() + at, scratch.data(), source, elem);
+    }
+    return renew_initializer(name, base);
+  }
+  const onnx::TensorProto& w = g_.initializer(init_.at(name));
+  Tensor value;
+  value.shape.assign(w.dims().begin(), w.dims().end());
+  value.data.resize(w.raw_data().size());
+  for (std::size_t at = 0; at + row <= value.data.size(); at += row)
+    gather_blocks(value.data.data() + at, w.raw_data().data() + at, source, elem);
+  return add_initializer_like(name, base, std::move(value));
+}
+
 bool Optimizer::fold_with_shapes() {
   index();
   std::unordered_map<std::string, std::vector<int64_t>> shapes;
@@ -126,22 +212,11 @@ bool Optimizer::fold_unflatten(const std::unordered_map<std::string, std::vector
         idx[a] = 0;
       }
     }
-    // The permuted weights are written once, from the initializer's bytes
-    // into the new one's (no copies of W on the way).
-    const std::string& wdata = w->raw_data();
-    const int64_t rows = w->dims(0);
-    if (rows <= 0 || k <= 0 || wdata.size() % static_cast<std::size_t>(rows * k)) continue;
-    const std::size_t elem = wdata.size() / static_cast<std::size_t>(rows * k);
-    Tensor nw;
-    nw.shape = {rows, k};
-    nw.data.resize(wdata.size());
-    for (int64_t row = 0; row < rows; ++row)
-      for (int64_t c2 = 0; c2 < k; ++c2)
-        std::memcpy(nw.data.data() + static_cast<std::size_t>(row * k + c2) * elem,
-                    wdata.data() + static_cast<std::size_t>(row * k + source[static_cast<std::size_t>(c2)]) * elem,
-                    elem);
     const std::string wname = g_.node(m_idx).input(1);
-    g_.mutable_node(m_idx)->set_input(1, add_initializer_like(wname, wname + "/nchw_columns", std::move(nw)));
+    const int64_t rows = w->dims(0);
+    if (rows <= 0 || k <= 0 || w->raw_data().size() % static_cast<std::size_t>(rows * k)) continue;
+    const std::size_t elem = w->raw_data().size() / static_cast<std::size_t>(rows * k);
+    g_.mutable_node(m_idx)->set_input(1, permuted_columns(wname, wname + "/nchw_columns", m_idx, source, elem));
     if (b) {
       Tensor nb = *b;
       for (int64_t c2 = 0; c2 < k; ++c2)
@@ -190,23 +265,19 @@ bool Optimizer::fold_flatten(const std::unordered_map<std::string, std::vector<i
     int64_t dims[2];
     std::memcpy(dims, target->raw_data().data(), sizeof dims);
     if (dims[1] != k || (dims[0] != x[0] && dims[0] != -1)) continue;
-    // Row i of the new W (x flattened) is row j of W (Transpose(x) flattened),
-    // written once from the initializer's bytes into the new one's.
+    // Row i of the new W (x flattened) is row j of W (Transpose(x) flattened).
     const std::string& wdata = w->raw_data();
     if (k <= 0 || wdata.size() % static_cast<std::size_t>(k)) continue;
     const std::size_t row = wdata.size() / static_cast<std::size_t>(k);
     std::vector<int64_t> tshape(perm.size()), tstride(perm.size(), 1);
     for (std::size_t a = 0; a < perm.size(); ++a) tshape[a] = x[static_cast<std::size_t>(perm[a])];
     for (std::size_t a = perm.size() - 1; a-- > 1;) tstride[a] = tstride[a + 1] * tshape[a + 1];
-    Tensor nw;
-    nw.shape = {w->dims(0), w->dims(1)};
-    nw.data.resize(wdata.size());
+    std::vector<int64_t> source(static_cast<std::size_t>(k));
     std::vector<int64_t> idx(x.size(), 0);  // over x's dims 1..
     for (int64_t i_row = 0; i_row < k; ++i_row) {
       int64_t j = 0;
       for (std::size_t a = 1; a < perm.size(); ++a) j += idx[static_cast<std::size_t>(perm[a])] * tstride[a];
-      std::memcpy(nw.data.data() + static_cast<std::size_t>(i_row) * row, wdata.data() + static_cast<std::size_t>(j) * row,
-                  row);
+      source[static_cast<std::size_t>(i_row)] = j;
       for (std::size_t a = x.size(); a-- > 1;) {
         if (++idx[a] < x[a]) break;
         idx[a] = 0;
@@ -214,8 +285,7 @@ bool Optimizer::fold_flatten(const std::unordered_map<std::string, std::vector<i
     }
     const std::string wname = g_.node(m_idx).input(1);
     const std::string x_name = t.input(0);
-    g_.mutable_node(m_idx)->set_input(1, add_initializer_like(wname, wname + "/nchw_rows", std::move(nw)));
-    g_.mutable_node(r_idx)->set_input(0, x_name);
+    g_.mutable_node(m_idx)->set_input(1, permuted_rows(wname, wname + "/nchw_rows", m_idx, source, row));    g_.mutable_node(r_idx)->set_input(0, x_name);
     index();
     changed = true;
   }

@@ -127,6 +127,20 @@ class Optimizer {
   // A new initializer of `like`'s dtype holding `value`'s bytes (moved in).
   std::string add_initializer_like(const std::string& like, const std::string& base, Tensor&& value);
   std::string ints_initializer(const std::string& base, const Perm& v);
+  // Initializer `name`, to edit in place, when node `reader` alone reads it,
+  // once (and it is no graph output), else null.
+  onnx::TensorProto* sole_initializer(const std::string& name, int reader);
+  // Initializer `name` moved to the end of the list under a fresh name from
+  // `base`: where a new initializer replacing it would be once it is pruned.
+  std::string renew_initializer(const std::string& name, const std::string& base);
+  // A 2-D initializer with its rows (of row_bytes) / its columns (of elem
+  // bytes) reordered: row (column) i of the result is source[i] of `name`.
+  // In place when node `reader` alone reads it, else into a new one; returns
+  // the name `reader` must read.
+  std::string permuted_rows(const std::string& name, const std::string& base, int reader,
+                            const std::vector<int64_t>& source, std::size_t row_bytes);
+  std::string permuted_columns(const std::string& name, const std::string& base, int reader,
+                               const std::vector<int64_t>& source, std::size_t elem);
   // One rewrite, or false at the fixed point.
   bool step();
   // Transpose(p) -> Transpose(q) at node i (the second).
