@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,7 @@ struct OnnxFileInfo {
   std::vector<std::string> inputs, outputs;
   std::vector<Shape> input_shapes;  // unknown dims: -1
   std::size_t nodes = 0, transposes = 0;
+  std::map<std::string, std::size_t> ops;  // nodes per op type
   int opset = 0;
   bool external_data = false;  // some initializer's data is in another file
 };

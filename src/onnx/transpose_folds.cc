@@ -141,6 +141,8 @@ bool Optimizer::fold_with_shapes() {
     t.add_input(shape);
     changed = true;
   }
+  // Last, once the Transposes are settled (their folds match MatMul + Add).
+  if (!changed) changed = fuse_gemm(shapes);
   return changed;
 }
 

@@ -163,6 +163,9 @@ class Optimizer {
   bool fold_unflatten(const std::unordered_map<std::string, std::vector<int64_t>>& shapes);
   // Transpose(p) -> Reshape([N, K]) -> MatMul(., Const W[K, M]) => Reshape -> MatMul(W rows permuted).
   bool fold_flatten(const std::unordered_map<std::string, std::vector<int64_t>>& shapes);
+  // A dense layer, MatMul(x[M, K], Const W[K, N]) -> Add(Const b[N]), is one
+  // Gemm(x, W^T, b, transB=1) (gemm_fold.cc).
+  bool fuse_gemm(const std::unordered_map<std::string, std::vector<int64_t>>& shapes);
 };
 
 }  // namespace tfprod::onnx_export::transposes
