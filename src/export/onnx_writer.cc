@@ -92,8 +92,7 @@ ExportReport write_onnx(PreparedExport& prepared, const ExportOptions& options, 
     if (options.on_step) options.on_step(fmt::format("converting to ONNX (opset {})", options.onnx.opset));
     OnnxOptions onnx = options.onnx;
     onnx.external_location = data_path.filename().string();
-    OnnxModel model = convert_to_onnx(prepared.model, report.inputs, report.outputs, onnx);
-    prepared.model = Graph();
+    OnnxModel model = convert_to_onnx(std::move(prepared.model), report.inputs, report.outputs, onnx);
     report.onnx_nodes = model.nodes;
     report.onnx_transposes = model.transposes;
     const bool external = !model.external.empty();

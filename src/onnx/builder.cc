@@ -75,7 +75,15 @@ const Tensor* Builder::constant(const Node& n, std::size_t i) {
   if (it == const_values_.end()) {
     const auto* v = p->attr("value");
     if (!v) fail("{}: Const without a value", p->name());
-    it = const_values_.emplace(p, tensor_from_proto(v->tensor(), p->name())).first;
+    if (auto moved = moved_.find(p); moved != moved_.end()) {  // its bytes are in the initializer now
+      Tensor t;
+      t.dtype = v->tensor().dtype();
+      t.shape = shape_from_proto(v->tensor().tensor_shape());
+      t.data = graph_->initializer(moved->second).raw_data();
+      it = const_values_.emplace(p, std::move(t)).first;
+    } else {
+      it = const_values_.emplace(p, tensor_from_proto(v->tensor(), p->name())).first;
+    }
   }
   return &it->second;
 }
@@ -99,6 +107,15 @@ std::string Builder::in(const Endpoint& e) {
       const Shape shape = shape_from_proto(proto.tensor_shape());
       if (auto cached = const_values_.find(e.node); cached != const_values_.end()) {
         t->set_raw_data(cached->second.data);
+      } else if (content_matches(proto, shape) && take_weights) {
+        // The graph is ours: the bytes move (a node whose storage a clone
+        // still shares gets its own copy first, which then moves).
+        for (auto& entry : const_cast<Node&>(c).attrs())
+          if (entry.key() == "value") {
+            t->set_raw_data(std::move(*entry.mutable_value()->mutable_tensor()->mutable_tensor_content()));
+            break;
+          }
+        moved_[e.node] = graph_->initializer_size() - 1;
       } else if (content_matches(proto, shape)) {
         t->set_raw_data(proto.tensor_content());
       } else {

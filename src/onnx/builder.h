@@ -36,6 +36,9 @@ class Builder {
 
   int opset() const { return opset_; }
   bool dynamic_batch = false;  // OnnxOptions::dynamic_batch
+  // The graph is the converter's own: a Const's bytes move into its
+  // initializer instead of being copied (constant() still reads them).
+  bool take_weights = false;
   onnx::GraphProto& graph() { return *graph_; }
 
   // The ONNX value holding TF tensor `e` (a Const becomes an initializer on
@@ -78,6 +81,7 @@ class Builder {
   std::set<std::string> taken_;
   std::set<const Node*> emitted_consts_;
   std::unordered_map<const Node*, Tensor> const_values_;
+  std::unordered_map<const Node*, int> moved_;  // Const -> the initializer its bytes moved to
 };
 
 // `t` with its dims permuted (out dim i = in dim perm[i]); any fixed-size dtype.

@@ -58,10 +58,11 @@ void rename_value(onnx::GraphProto& g, const std::string& from, const std::strin
   }
 }
 
-}  // namespace
-
-OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& inputs,
-                          const std::vector<std::string>& outputs, const OnnxOptions& options) {
+// convert_to_onnx; `owned` (the same graph, when the converter may consume
+// it) has its weights moved into the model and is freed once converted.
+OnnxModel convert(const Graph& graph, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
+                  const OnnxOptions& options, Graph* owned) {
+  const std::string source = graph.source();
   if (options.opset < kOnnxMinOpset || options.opset > kOnnxMaxOpset)
     fail("--opset {}: ONNX export supports opsets {} to {}", options.opset, kOnnxMinOpset, kOnnxMaxOpset);
   if (outputs.empty()) fail("{}: no outputs to export", graph.source());
@@ -147,6 +148,7 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
   g->set_name(graph.source().empty() ? "tfprod" : std::filesystem::path(graph.source()).stem().string());
   Builder b(g, options.opset, infos);
   b.dynamic_batch = options.dynamic_batch;
+  b.take_weights = owned != nullptr;
 
   OnnxModel result;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -187,6 +189,7 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
     result.outputs.push_back(name);
   }
 
+  if (owned) *owned = Graph();  // what it still holds is freed before the model grows again
   if (options.optimize_transposes) onnx_export::optimize_transposes(model);
   onnx_export::prune(*g);
   // OpenCV names its layers after the nodes and refuses a name twice.
@@ -231,10 +234,23 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
   const uint64_t size = model.ByteSizeLong();
   if (size > kOnnxProtobufLimit)
     fail("{}: the ONNX model is {} bytes without its external weights, over protobuf's 2 GiB limit ({} nodes)",
-         graph.source(), size, g->node_size());
+         source, size, g->node_size());
   if (!model.SerializeToString(&result.bytes))
-    fail("{}: the ONNX model does not serialize ({} bytes)", graph.source(), size);
+    fail("{}: the ONNX model does not serialize ({} bytes)", source, size);
   return result;
+}
+
+}  // namespace
+
+OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& inputs,
+                          const std::vector<std::string>& outputs, const OnnxOptions& options) {
+  return convert(graph, inputs, outputs, options, nullptr);
+}
+
+OnnxModel convert_to_onnx(Graph&& graph, const std::vector<std::string>& inputs,
+                          const std::vector<std::string>& outputs, const OnnxOptions& options) {
+  Graph owned = std::move(graph);
+  return convert(owned, inputs, outputs, options, &owned);
 }
 
 }  // namespace tfprod
