@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "onnx_support.h"
+#include "test_support.h"
 #include "tfprod/error.h"
+#include "tfprod/file_util.h"
+#include "tfprod/onnx.h"
 
 namespace tfprod {
 namespace {
@@ -129,6 +132,66 @@ TEST(OnnxMatMul, DenseLayersAndTransposedWeights) {
   auto c = test::check_onnx(g.graph(), {"x"}, {"out"});
   expect_matches(c);
   EXPECT_EQ(c.model.transposes, 0u);
+}
+
+// The ops of a converted model, from its file as written.
+std::map<std::string, std::size_t> op_counts(const OnnxModel& model, const std::string& name) {
+  const auto path = test::scratch_dir() / (name + ".onnx");
+  write_file_atomically(path, model.bytes);
+  return read_onnx_info(path).ops;
+}
+
+// MatMul by constant weights then Add of a constant bias: one Gemm each (one
+// InnerProduct with its bias in OpenCV, which fuses the Relu after it too);
+// a MatMul with no bias, or a bias that is not a constant, stays as it is.
+TEST(OnnxMatMul, DenseLayerWithBiasIsOneGemm) {
+  TfGraph g;
+  g.placeholder("x", {3, 6});
+  g.placeholder("shift", {3, 2});
+  g.weights("w1", {6, 4});
+  g.weights("b1", {4});
+  g.weights("w2", {4, 5});
+  g.weights("b2", {5});
+  g.weights("w3", {5, 2});
+  g.weights("w4", {2, 2});
+  g.op("mm1", "MatMul", {"x", "w1"});
+  g.op("bias1", "BiasAdd", {"mm1", "b1"});
+  g.op("relu", "Relu", {"bias1"});
+  g.op("mm2", "MatMul", {"relu", "w2"});
+  g.op("add2", "AddV2", {"b2", "mm2"});  // the bias first
+  g.op("tanh", "Tanh", {"add2"});
+  g.op("mm3", "MatMul", {"tanh", "w3"});  // no bias
+  g.op("mm4", "MatMul", {"mm3", "w4"});
+  g.op("add4", "AddV2", {"mm4", "shift"});  // not a constant
+  g.op("out", "Softmax", {"add4"});
+  auto c = test::check_onnx(g.graph(), {"x", "shift"}, {"out"});
+  expect_matches(c);
+  auto ops = op_counts(c.model, "dense_gemm");
+  EXPECT_EQ(ops["Gemm"], 2u);
+  EXPECT_EQ(ops["MatMul"], 2u);
+  EXPECT_EQ(ops["Add"], 1u);
+}
+
+// One weight matrix read by two dense layers (W^T then made beside W, once)
+// and by a MatMul with no bias (which keeps W).
+TEST(OnnxMatMul, SharedDenseWeightsInGemmsAndAMatMul) {
+  TfGraph g;
+  g.placeholder("x", {2, 4});
+  g.weights("w", {4, 4});
+  g.weights("b1", {4});
+  g.weights("b2", {4});
+  g.op("mm1", "MatMul", {"x", "w"});
+  g.op("bias1", "BiasAdd", {"mm1", "b1"});
+  g.op("tanh", "Tanh", {"bias1"});
+  g.op("mm2", "MatMul", {"tanh", "w"});
+  g.op("bias2", "BiasAdd", {"mm2", "b2"});
+  g.op("mm3", "MatMul", {"bias2", "w"});
+  g.op("out", "Sigmoid", {"mm3"});
+  auto c = test::check_onnx(g.graph(), {"x"}, {"out"});
+  expect_matches(c);
+  auto ops = op_counts(c.model, "shared_gemm");
+  EXPECT_EQ(ops["Gemm"], 2u);
+  EXPECT_EQ(ops["MatMul"], 1u);
 }
 
 TEST(OnnxMatMul, FlattenAfterConvFoldsTheTransposeIntoTheWeights) {

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,10 @@ std::string onnx_name(const std::string& tf_tensor);
 // op has no handler or an attribute is not supported.
 OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& inputs,
                           const std::vector<std::string>& outputs, const OnnxOptions& options = {});
+// The same, consuming `graph`: its weights move into the model instead of
+// being copied, and it is freed before the model is serialized.
+OnnxModel convert_to_onnx(Graph&& graph, const std::vector<std::string>& inputs,
+                          const std::vector<std::string>& outputs, const OnnxOptions& options = {});
 
 // ONNX's checker in full: onnx::checker::check_model, then strict shape
 // inference with type checks. "" when the model passes, else its message.
@@ -100,6 +105,7 @@ struct OnnxFileInfo {
   std::vector<std::string> inputs, outputs;
   std::vector<Shape> input_shapes;  // unknown dims: -1
   std::size_t nodes = 0, transposes = 0;
+  std::map<std::string, std::size_t> ops;  // nodes per op type
   int opset = 0;
   bool external_data = false;  // some initializer's data is in another file
 };

@@ -26,11 +26,11 @@ bool listed(const std::vector<std::string>& names, const std::string& tensor) {
   return false;
 }
 
-}  // namespace
-
-VerifyReport verify_onnx_model(const std::filesystem::path& model, const Graph& reference,
-                               const VerifyOptions& verify, const OnnxOptions& layout) {
-  const std::vector<std::string> outputs = verify.outputs.empty() ? read_onnx_info(model).outputs : verify.outputs;
+// verify_onnx_model, told whether the model's weights are in external data
+// (and with verify.outputs set), so that it need not parse the model to know.
+VerifyReport verify_onnx(const std::filesystem::path& model, const Graph& reference, const VerifyOptions& verify,
+                         const OnnxOptions& layout, bool external_data) {
+  const std::vector<std::string>& outputs = verify.outputs;
   const Graph ref = inference_mode(reference, outputs);
   const auto feeds = verify.feeds.empty() ? random_inputs(ref, outputs, verify.seed) : verify.feeds;
   std::vector<std::pair<std::string, Tensor>> cv_feeds;
@@ -45,7 +45,7 @@ VerifyReport verify_onnx_model(const std::filesystem::path& model, const Graph& 
   // OpenCV 4.6 cannot read external data (it dies of SIGFPE): it gets a copy
   // with the weights read back inline.
   OpenCvRun cv;
-  if (read_onnx_info(model).external_data) {
+  if (external_data) {
     const std::filesystem::path inline_copy = model.string() + ".inline.onnx";
     write_file_atomically(inline_copy, onnx_inline_external_data(model));
     try {
@@ -72,6 +72,16 @@ VerifyReport verify_onnx_model(const std::filesystem::path& model, const Graph& 
   return report;
 }
 
+}  // namespace
+
+VerifyReport verify_onnx_model(const std::filesystem::path& model, const Graph& reference,
+                               const VerifyOptions& verify, const OnnxOptions& layout) {
+  const OnnxFileInfo info = read_onnx_info(model);
+  VerifyOptions options = verify;
+  if (options.outputs.empty()) options.outputs = info.outputs;
+  return verify_onnx(model, reference, options, layout, info.external_data);
+}
+
 ExportReport write_onnx(PreparedExport& prepared, const ExportOptions& options, const std::filesystem::path& output) {
   ExportReport report = std::move(prepared.report);
   report.format = "onnx";
@@ -82,8 +92,7 @@ ExportReport write_onnx(PreparedExport& prepared, const ExportOptions& options, 
     if (options.on_step) options.on_step(fmt::format("converting to ONNX (opset {})", options.onnx.opset));
     OnnxOptions onnx = options.onnx;
     onnx.external_location = data_path.filename().string();
-    OnnxModel model = convert_to_onnx(prepared.model, report.inputs, report.outputs, onnx);
-    prepared.model = Graph();
+    OnnxModel model = convert_to_onnx(std::move(prepared.model), report.inputs, report.outputs, onnx);
     report.onnx_nodes = model.nodes;
     report.onnx_transposes = model.transposes;
     const bool external = !model.external.empty();
@@ -141,7 +150,7 @@ ExportReport write_onnx(PreparedExport& prepared, const ExportOptions& options, 
         report.notes.push_back(fmt::format("OpenCV {} cannot read ONNX external data: it verified a copy with the "
                                            "weights read back inline from {}",
                                            report.opencv_version, data_path.filename().string()));
-      report.verification = verify_onnx_model(tmp, prepared.reference, vo, options.onnx);
+      report.verification = verify_onnx(tmp, prepared.reference, vo, options.onnx, external);
       report.verified = report.verification.ok();
       if (!report.verified)
         fail("{}", !report.verification.opencv_error.empty()

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "tfprod/dtype.h"
 #include "tfprod/error.h"
 #include "tfprod/onnx.h"
 #include "tfprod/tensor_name.h"
@@ -30,6 +31,23 @@ int onnx_dtype(DataType t, const std::string& what) {
     default: fail("{}: dtype {} has no ONNX tensor type", what, dtype_name(t));
   }
 }
+
+namespace {
+
+// The proto's tensor_content holds exactly the bytes of `shape`'s elements
+// (else tensor_from_proto decodes the typed fields, or names what is wrong).
+bool content_matches(const tfprod::tf::TensorProto& proto, const Shape& shape) {
+  const std::size_t size = proto.tensor_content().size(), elem = dtype_size(proto.dtype());
+  if (size == 0 || elem == 0) return false;
+  uint64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && count > size / static_cast<uint64_t>(d))) return false;
+    count *= static_cast<uint64_t>(d);
+  }
+  return count * elem == size;
+}
+
+}  // namespace
 
 Builder::Builder(onnx::GraphProto* graph, int opset, std::map<std::pair<const Node*, int>, TensorInfo> infos)
     : graph_(graph), opset_(opset), infos_(std::move(infos)) {
@@ -57,7 +75,15 @@ const Tensor* Builder::constant(const Node& n, std::size_t i) {
   if (it == const_values_.end()) {
     const auto* v = p->attr("value");
     if (!v) fail("{}: Const without a value", p->name());
-    it = const_values_.emplace(p, tensor_from_proto(v->tensor(), p->name())).first;
+    if (auto moved = moved_.find(p); moved != moved_.end()) {  // its bytes are in the initializer now
+      Tensor t;
+      t.dtype = v->tensor().dtype();
+      t.shape = shape_from_proto(v->tensor().tensor_shape());
+      t.data = graph_->initializer(moved->second).raw_data();
+      it = const_values_.emplace(p, std::move(t)).first;
+    } else {
+      it = const_values_.emplace(p, tensor_from_proto(v->tensor(), p->name())).first;
+    }
   }
   return &it->second;
 }
@@ -69,14 +95,35 @@ std::string Builder::in(const Endpoint& e) {
     if (!emitted_consts_.count(e.node)) {
       emitted_consts_.insert(e.node);
       const Node& c = *e.node;
-      Tensor value = tensor_from_proto(c.attr("value")->tensor(), c.name());
+      const auto* attr = c.attr("value");
+      if (!attr) fail("{}: Const without a value", c.name());
+      const tfprod::tf::TensorProto& proto = attr->tensor();
       const std::string name = fresh(c.name());
       onnx::TensorProto* t = graph_->add_initializer();
       t->set_name(name);
-      t->set_data_type(onnx_dtype(value.dtype, c.name()));
-      for (int64_t d : value.shape) t->add_dims(d);
-      if (value.dtype == tfprod::tf::DT_STRING) fail("{}: string constants have no ONNX export", c.name());
-      t->set_raw_data(value.data);
+      if (proto.dtype() == tfprod::tf::DT_STRING) fail("{}: string constants have no ONNX export", c.name());
+      // The weights' bytes are copied once, straight from the TF proto (or
+      // the value constant() decoded) into the initializer.
+      const Shape shape = shape_from_proto(proto.tensor_shape());
+      if (auto cached = const_values_.find(e.node); cached != const_values_.end()) {
+        t->set_raw_data(cached->second.data);
+      } else if (content_matches(proto, shape) && take_weights) {
+        // The graph is ours: the bytes move (a node whose storage a clone
+        // still shares gets its own copy first, which then moves).
+        for (auto& entry : const_cast<Node&>(c).attrs())
+          if (entry.key() == "value") {
+            t->set_raw_data(std::move(*entry.mutable_value()->mutable_tensor()->mutable_tensor_content()));
+            break;
+          }
+        moved_[e.node] = graph_->initializer_size() - 1;
+      } else if (content_matches(proto, shape)) {
+        t->set_raw_data(proto.tensor_content());
+      } else {
+        Tensor value = tensor_from_proto(proto, c.name());  // the typed fields (float_val, ...), checked
+        t->set_raw_data(std::move(value.data));
+      }
+      t->set_data_type(onnx_dtype(proto.dtype(), c.name()));
+      for (int64_t d : shape) t->add_dims(d);
       bound_[{e.node, 0}] = name;
       return name;
     }
@@ -116,6 +163,16 @@ std::string Builder::initializer(const std::string& base, const Tensor& value) {
   t->set_data_type(onnx_dtype(value.dtype, base));
   for (int64_t d : value.shape) t->add_dims(d);
   t->set_raw_data(value.data);
+  return name;
+}
+
+std::string Builder::initializer(const std::string& base, Tensor&& value) {
+  const std::string name = fresh(base);
+  onnx::TensorProto* t = graph_->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx_dtype(value.dtype, base));
+  for (int64_t d : value.shape) t->add_dims(d);
+  t->set_raw_data(std::move(value.data));
   return name;
 }
 

@@ -36,6 +36,9 @@ class Builder {
 
   int opset() const { return opset_; }
   bool dynamic_batch = false;  // OnnxOptions::dynamic_batch
+  // The graph is the converter's own: a Const's bytes move into its
+  // initializer instead of being copied (constant() still reads them).
+  bool take_weights = false;
   onnx::GraphProto& graph() { return *graph_; }
 
   // The ONNX value holding TF tensor `e` (a Const becomes an initializer on
@@ -57,7 +60,10 @@ class Builder {
                        std::initializer_list<std::string> outputs, const std::string& name = "");
   onnx::NodeProto& add(const std::string& op, const std::vector<std::string>& inputs,
                        const std::vector<std::string>& outputs, const std::string& name = "");
-  std::string initializer(const std::string& base, const Tensor& value);  // returns its name
+  // A new initializer holding `value` (returns its name); the rvalue form
+  // moves the bytes into the model instead of copying them.
+  std::string initializer(const std::string& base, const Tensor& value);
+  std::string initializer(const std::string& base, Tensor&& value);
   std::string ints(const std::string& base, const std::vector<int64_t>& values);  // int64 1-D initializer
   std::string scalar(const std::string& base, DataType dtype, double value);
   // Transpose `value` by `perm` into a fresh value (or into `to`).
@@ -75,6 +81,7 @@ class Builder {
   std::set<std::string> taken_;
   std::set<const Node*> emitted_consts_;
   std::unordered_map<const Node*, Tensor> const_values_;
+  std::unordered_map<const Node*, int> moved_;  // Const -> the initializer its bytes moved to
 };
 
 // `t` with its dims permuted (out dim i = in dim perm[i]); any fixed-size dtype.

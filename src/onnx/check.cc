@@ -90,7 +90,10 @@ OnnxFileInfo read_onnx_info(const std::filesystem::path& path) {
   }
   for (const auto& out : model.graph().output()) info.outputs.push_back(out.name());
   info.nodes = static_cast<std::size_t>(model.graph().node_size());
-  for (const auto& n : model.graph().node()) info.transposes += n.op_type() == "Transpose";
+  for (const auto& n : model.graph().node()) {
+    info.transposes += n.op_type() == "Transpose";
+    ++info.ops[n.op_type()];
+  }
   for (const auto& t : model.graph().initializer())
     info.external_data = info.external_data || t.data_location() == onnx::TensorProto::EXTERNAL;
   for (const auto& o : model.opset_import())

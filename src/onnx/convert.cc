@@ -58,10 +58,11 @@ void rename_value(onnx::GraphProto& g, const std::string& from, const std::strin
   }
 }
 
-}  // namespace
-
-OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& inputs,
-                          const std::vector<std::string>& outputs, const OnnxOptions& options) {
+// convert_to_onnx; `owned` (the same graph, when the converter may consume
+// it) has its weights moved into the model and is freed once converted.
+OnnxModel convert(const Graph& graph, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
+                  const OnnxOptions& options, Graph* owned) {
+  const std::string source = graph.source();
   if (options.opset < kOnnxMinOpset || options.opset > kOnnxMaxOpset)
     fail("--opset {}: ONNX export supports opsets {} to {}", options.opset, kOnnxMinOpset, kOnnxMaxOpset);
   if (outputs.empty()) fail("{}: no outputs to export", graph.source());
@@ -109,14 +110,23 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
       fail("{}: the outputs read placeholder '{}', which is not a model input", graph.source(), n->name());
 
   // One evaluation: every tensor a needed node gives, for its shape and dtype.
+  // A Const's are in its value (not fetched: the evaluator then frees each
+  // decoded weight after its last reader instead of holding them all).
   std::map<const Node*, int> used_ports;
   for (const Node* n : needed)
     for (const Endpoint& e : n->inputs) used_ports[e.node] = std::max(used_ports[e.node], e.index + 1);
   for (const Endpoint& e : out_eps) used_ports[e.node] = std::max(used_ports[e.node], e.index + 1);
   std::vector<std::string> fetches;
   std::vector<std::pair<const Node*, int>> keys;
+  std::map<std::pair<const Node*, int>, TensorInfo> infos;
   for (const Node* n : needed) {
     if (n->op == "NoOp") continue;
+    if (n->op == "Const") {
+      const auto* v = n->attr("value");
+      if (!v) fail("{}: Const without a value", n->name());
+      infos[{n, 0}] = {v->tensor().dtype(), shape_from_proto(v->tensor().tensor_shape())};
+      continue;
+    }
     const int count = output_count(*n, used_ports[n]);
     for (int k = 0; k < count; ++k) {
       fetches.push_back(TensorRef{n->name(), k, false}.str());
@@ -124,7 +134,6 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
     }
   }
   std::vector<Tensor> values = Evaluator(graph).run(feeds, fetches);
-  std::map<std::pair<const Node*, int>, TensorInfo> infos;
   for (std::size_t i = 0; i < keys.size(); ++i) infos[keys[i]] = {values[i].dtype, values[i].shape};
   values.clear();
 
@@ -139,6 +148,7 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
   g->set_name(graph.source().empty() ? "tfprod" : std::filesystem::path(graph.source()).stem().string());
   Builder b(g, options.opset, infos);
   b.dynamic_batch = options.dynamic_batch;
+  b.take_weights = owned != nullptr;
 
   OnnxModel result;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -179,6 +189,7 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
     result.outputs.push_back(name);
   }
 
+  if (owned) *owned = Graph();  // what it still holds is freed before the model grows again
   if (options.optimize_transposes) onnx_export::optimize_transposes(model);
   onnx_export::prune(*g);
   // OpenCV names its layers after the nodes and refuses a name twice.
@@ -223,10 +234,23 @@ OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& in
   const uint64_t size = model.ByteSizeLong();
   if (size > kOnnxProtobufLimit)
     fail("{}: the ONNX model is {} bytes without its external weights, over protobuf's 2 GiB limit ({} nodes)",
-         graph.source(), size, g->node_size());
+         source, size, g->node_size());
   if (!model.SerializeToString(&result.bytes))
-    fail("{}: the ONNX model does not serialize ({} bytes)", graph.source(), size);
+    fail("{}: the ONNX model does not serialize ({} bytes)", source, size);
   return result;
+}
+
+}  // namespace
+
+OnnxModel convert_to_onnx(const Graph& graph, const std::vector<std::string>& inputs,
+                          const std::vector<std::string>& outputs, const OnnxOptions& options) {
+  return convert(graph, inputs, outputs, options, nullptr);
+}
+
+OnnxModel convert_to_onnx(Graph&& graph, const std::vector<std::string>& inputs,
+                          const std::vector<std::string>& outputs, const OnnxOptions& options) {
+  Graph owned = std::move(graph);
+  return convert(owned, inputs, outputs, options, &owned);
 }
 
 }  // namespace tfprod

@@ -13,6 +13,92 @@
 
 namespace tfprod::onnx_export::transposes {
 
+namespace {
+
+// dst[i] = src[source[i]] for blocks of `size` bytes, dst and src apart.
+void gather_blocks(char* dst, const char* src, const std::vector<int64_t>& source, std::size_t size) {
+  for (std::size_t i = 0; i < source.size(); ++i)
+    std::memcpy(dst + i * size, src + static_cast<std::size_t>(source[i]) * size, size);
+}
+
+// The same in place: each cycle of the permutation is followed with one
+// block of scratch.
+void gather_blocks_in_place(char* data, const std::vector<int64_t>& source, std::size_t size) {
+  std::vector<bool> done(source.size());
+  std::string scratch(size, '\0');
+  for (std::size_t start = 0; start < source.size(); ++start) {
+    if (done[start] || static_cast<std::size_t>(source[start]) == start) continue;
+    std::memcpy(scratch.data(), data + start * size, size);
+    std::size_t at = start;
+    for (;;) {
+      done[at] = true;
+      const std::size_t from = static_cast<std::size_t>(source[at]);
+      if (from == start) {
+        std::memcpy(data + at * size, scratch.data(), size);
+        break;
+      }
+      std::memcpy(data + at * size, data + from * size, size);
+      at = from;
+    }
+  }
+}
+
+}  // namespace
+
+onnx::TensorProto* Optimizer::sole_initializer(const std::string& name, int reader) {
+  auto it = init_.find(name);
+  if (it == init_.end() || only_consumer(name) != reader || consumers_.at(name).size() != 1 || outputs_.count(name))
+    return nullptr;
+  return g_.mutable_initializer(it->second);
+}
+
+std::string Optimizer::renew_initializer(const std::string& name, const std::string& base) {
+  auto* list = g_.mutable_initializer();
+  const int at = init_.at(name);
+  onnx::TensorProto* t = list->Add();
+  t->Swap(list->Mutable(at));
+  list->DeleteSubrange(at, 1);
+  t->set_name(fresh(base));
+  init_.clear();
+  for (int i = 0; i < list->size(); ++i) init_[list->Get(i).name()] = i;
+  return t->name();
+}
+
+std::string Optimizer::permuted_rows(const std::string& name, const std::string& base, int reader,
+                                     const std::vector<int64_t>& source, std::size_t row_bytes) {
+  if (onnx::TensorProto* own = sole_initializer(name, reader)) {
+    gather_blocks_in_place(own->mutable_raw_data()->data(), source, row_bytes);
+    return renew_initializer(name, base);
+  }
+  const onnx::TensorProto& w = g_.initializer(init_.at(name));
+  Tensor value;
+  value.shape.assign(w.dims().begin(), w.dims().end());
+  value.data.resize(w.raw_data().size());
+  gather_blocks(value.data.data(), w.raw_data().data(), source, row_bytes);
+  return add_initializer_like(name, base, std::move(value));
+}
+
+std::string Optimizer::permuted_columns(const std::string& name, const std::string& base, int reader,
+                                        const std::vector<int64_t>& source, std::size_t elem) {
+  const std::size_t row = source.size() * elem;
+  if (onnx::TensorProto* own = sole_initializer(name, reader)) {
+    std::string& data = *own->mutable_raw_data();
+    std::string scratch(row, '\0');
+    for (std::size_t at = 0; at + row <= data.size(); at += row) {
+      std::memcpy(scratch.data(), data.data() + at, row);
+      gather_blocks(data.data() + at, scratch.data(), source, elem);
+    }
+    return renew_initializer(name, base);
+  }
+  const onnx::TensorProto& w = g_.initializer(init_.at(name));
+  Tensor value;
+  value.shape.assign(w.dims().begin(), w.dims().end());
+  value.data.resize(w.raw_data().size());
+  for (std::size_t at = 0; at + row <= value.data.size(); at += row)
+    gather_blocks(value.data.data() + at, w.raw_data().data() + at, source, elem);
+  return add_initializer_like(name, base, std::move(value));
+}
+
 bool Optimizer::fold_with_shapes() {
   index();
   std::unordered_map<std::string, std::vector<int64_t>> shapes;
@@ -55,6 +141,8 @@ bool Optimizer::fold_with_shapes() {
     t.add_input(shape);
     changed = true;
   }
+  // Last, once the Transposes are settled (their folds match MatMul + Add).
+  if (!changed) changed = fuse_gemm(shapes);
   return changed;
 }
 
@@ -103,8 +191,8 @@ bool Optimizer::fold_unflatten(const std::unordered_map<std::string, std::vector
     }
     const int m_idx = p->second;
     if (g_.node(m_idx).op_type() != "MatMul") continue;
-    std::optional<Tensor> w = initializer_value(g_.node(m_idx).input(1));
-    if (!w || w->shape.size() != 2 || w->shape[1] != k) continue;
+    const onnx::TensorProto* w = raw_initializer(g_.node(m_idx).input(1));
+    if (!w || w->dims_size() != 2 || w->dims(1) != k) continue;
     std::optional<Tensor> b;
     if (add_idx >= 0) {
       b = initializer_value(bias);
@@ -126,22 +214,18 @@ bool Optimizer::fold_unflatten(const std::unordered_map<std::string, std::vector
         idx[a] = 0;
       }
     }
-    const std::size_t elem = w->data.size() / static_cast<std::size_t>(w->num_elements());
-    Tensor nw = *w;
-    for (int64_t row = 0; row < w->shape[0]; ++row)
-      for (int64_t c2 = 0; c2 < k; ++c2)
-        std::memcpy(nw.data.data() + static_cast<std::size_t>(row * k + c2) * elem,
-                    w->data.data() + static_cast<std::size_t>(row * k + source[static_cast<std::size_t>(c2)]) * elem,
-                    elem);
     const std::string wname = g_.node(m_idx).input(1);
-    g_.mutable_node(m_idx)->set_input(1, add_initializer_like(wname, wname + "/nchw_columns", nw));
+    const int64_t rows = w->dims(0);
+    if (rows <= 0 || k <= 0 || w->raw_data().size() % static_cast<std::size_t>(rows * k)) continue;
+    const std::size_t elem = w->raw_data().size() / static_cast<std::size_t>(rows * k);
+    g_.mutable_node(m_idx)->set_input(1, permuted_columns(wname, wname + "/nchw_columns", m_idx, source, elem));
     if (b) {
       Tensor nb = *b;
       for (int64_t c2 = 0; c2 < k; ++c2)
         std::memcpy(nb.data.data() + static_cast<std::size_t>(c2) * elem,
                     b->data.data() + static_cast<std::size_t>(source[static_cast<std::size_t>(c2)]) * elem, elem);
       onnx::NodeProto& add = *g_.mutable_node(add_idx);
-      const std::string nbias = add_initializer_like(bias, bias + "/nchw_columns", nb);
+      const std::string nbias = add_initializer_like(bias, bias + "/nchw_columns", std::move(nb));
       for (auto& in : *add.mutable_input())
         if (in == bias) in = nbias;
     }
@@ -176,24 +260,26 @@ bool Optimizer::fold_flatten(const std::unordered_map<std::string, std::vector<i
     if (m_idx < 0 || g_.node(m_idx).op_type() != "MatMul" || g_.node(m_idx).input(0) != reshape.output(0)) continue;
     const std::vector<int64_t>& x = xs->second;
     const int64_t k = std::accumulate(x.begin() + 1, x.end(), int64_t{1}, std::multiplies<>());
-    std::optional<Tensor> target = initializer_value(reshape.input(1));
-    std::optional<Tensor> w = initializer_value(g_.node(m_idx).input(1));
-    if (!target || target->num_elements() != 2 || !w || w->shape.size() != 2 || w->shape[0] != k) continue;
+    const onnx::TensorProto* target = raw_initializer(reshape.input(1));
+    const onnx::TensorProto* w = raw_initializer(g_.node(m_idx).input(1));
+    if (!target || target->raw_data().size() != 2 * sizeof(int64_t) || !w || w->dims_size() != 2 || w->dims(0) != k)
+      continue;
     int64_t dims[2];
-    std::memcpy(dims, target->data.data(), sizeof dims);
+    std::memcpy(dims, target->raw_data().data(), sizeof dims);
     if (dims[1] != k || (dims[0] != x[0] && dims[0] != -1)) continue;
     // Row i of the new W (x flattened) is row j of W (Transpose(x) flattened).
-    const std::size_t row = w->data.size() / static_cast<std::size_t>(k);
+    const std::string& wdata = w->raw_data();
+    if (k <= 0 || wdata.size() % static_cast<std::size_t>(k)) continue;
+    const std::size_t row = wdata.size() / static_cast<std::size_t>(k);
     std::vector<int64_t> tshape(perm.size()), tstride(perm.size(), 1);
     for (std::size_t a = 0; a < perm.size(); ++a) tshape[a] = x[static_cast<std::size_t>(perm[a])];
     for (std::size_t a = perm.size() - 1; a-- > 1;) tstride[a] = tstride[a + 1] * tshape[a + 1];
-    Tensor nw = *w;
+    std::vector<int64_t> source(static_cast<std::size_t>(k));
     std::vector<int64_t> idx(x.size(), 0);  // over x's dims 1..
     for (int64_t i_row = 0; i_row < k; ++i_row) {
       int64_t j = 0;
       for (std::size_t a = 1; a < perm.size(); ++a) j += idx[static_cast<std::size_t>(perm[a])] * tstride[a];
-      std::memcpy(nw.data.data() + static_cast<std::size_t>(i_row) * row,
-                  w->data.data() + static_cast<std::size_t>(j) * row, row);
+      source[static_cast<std::size_t>(i_row)] = j;
       for (std::size_t a = x.size(); a-- > 1;) {
         if (++idx[a] < x[a]) break;
         idx[a] = 0;
@@ -201,8 +287,7 @@ bool Optimizer::fold_flatten(const std::unordered_map<std::string, std::vector<i
     }
     const std::string wname = g_.node(m_idx).input(1);
     const std::string x_name = t.input(0);
-    g_.mutable_node(m_idx)->set_input(1, add_initializer_like(wname, wname + "/nchw_rows", nw));
-    g_.mutable_node(r_idx)->set_input(0, x_name);
+    g_.mutable_node(m_idx)->set_input(1, permuted_rows(wname, wname + "/nchw_rows", m_idx, source, row));    g_.mutable_node(r_idx)->set_input(0, x_name);
     index();
     changed = true;
   }

@@ -67,26 +67,32 @@ const onnx::NodeProto* Optimizer::transpose_producing(const std::string& value) 
   return n.op_type() == "Transpose" ? &n : nullptr;
 }
 
-std::optional<Tensor> Optimizer::initializer_value(const std::string& name) const {
+const onnx::TensorProto* Optimizer::raw_initializer(const std::string& name) const {
   auto it = init_.find(name);
-  if (it == init_.end()) return std::nullopt;
+  if (it == init_.end()) return nullptr;
   const onnx::TensorProto& t = g_.initializer(it->second);
-  if (!t.has_raw_data() || t.data_location() == onnx::TensorProto::EXTERNAL) return std::nullopt;
+  if (!t.has_raw_data() || t.data_location() == onnx::TensorProto::EXTERNAL || t.raw_data().empty()) return nullptr;
+  return &t;
+}
+
+std::optional<Tensor> Optimizer::initializer_value(const std::string& name) const {
+  const onnx::TensorProto* t = raw_initializer(name);
+  if (!t) return std::nullopt;
   Tensor v;
   v.dtype = tfprod::tf::DT_UINT8;  // permute_tensor needs only the element size, from the data
-  v.shape.assign(t.dims().begin(), t.dims().end());
-  v.data = t.raw_data();
+  v.shape.assign(t->dims().begin(), t->dims().end());
   if (v.num_elements() == 0) return std::nullopt;
+  v.data = t->raw_data();
   return v;
 }
 
-std::string Optimizer::add_initializer_like(const std::string& like, const std::string& base, const Tensor& value) {
-  const onnx::TensorProto& src = g_.initializer(init_.at(like));
+std::string Optimizer::add_initializer_like(const std::string& like, const std::string& base, Tensor&& value) {
+  const int32_t dtype = g_.initializer(init_.at(like)).data_type();
   onnx::TensorProto* t = g_.add_initializer();
   t->set_name(fresh(base));
-  t->set_data_type(src.data_type());
+  t->set_data_type(dtype);
   for (int64_t d : value.shape) t->add_dims(d);
-  t->set_raw_data(value.data);
+  t->set_raw_data(std::move(value.data));
   init_[t->name()] = g_.initializer_size() - 1;
   return t->name();
 }
@@ -177,15 +183,15 @@ std::optional<std::vector<std::string>> Optimizer::read_through(const onnx::Node
       ins.push_back(in);
       continue;
     }
-    Tensor full = *c;
-    const std::size_t rank = c->shape.size();
+    Tensor full = std::move(*c);
+    const std::size_t rank = full.shape.size();
     while (full.shape.size() < perm.size()) full.shape.insert(full.shape.begin(), 1);
     Tensor permuted = permute_tensor(full, inv);
     // Back to the constant's own rank where the dims added are leading 1s again
     // ([C] -> [C,1,1], not [1,C,1,1]): the same broadcast, and the form
     // OpenCV 4.6 takes for a per-channel Mul / Add of a batch above 1.
     while (permuted.shape.size() > rank && permuted.shape.front() == 1) permuted.shape.erase(permuted.shape.begin());
-    ins.push_back(add_initializer_like(in, in + "/nchw", permuted));
+    ins.push_back(add_initializer_like(in, in + "/nchw", std::move(permuted)));
   }
   (void)t;
   return ins;

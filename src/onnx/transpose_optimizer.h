@@ -11,6 +11,11 @@
 //            MatMul(Const W) [-> Add(Const b)] -> Reshape([N,H,W,C]) [-> unary] -> Transpose(0,3,1,2)
 //                                              =>  MatMul(W' columns permuted) [-> Add(b')] -> Reshape([N,C,H,W])
 //            Transpose moving only dims of size 1  =>  Reshape;  Reshape(Reshape(x)) => Reshape(x)
+//   then, once no Transpose moves any more:
+//   fuse:    MatMul(x[M, K], Const W) -> Add(Const b[N])  =>  Gemm(x, W^T, b, transB=1)
+//            (OpenCV imports a Gemm as one InnerProduct with its bias, and fuses
+//            a following activation into it; MatMul + Add are two layers and
+//            no fusion, measured in bench/onnx_bench.sh)
 //
 // so that a conv net keeps Transposes only where it meets the outside (its
 // NHWC inputs and outputs). Values named as graph outputs keep their names;

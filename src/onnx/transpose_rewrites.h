@@ -120,9 +120,27 @@ class Optimizer {
   // The node that alone reads `value`, or -1.
   int only_consumer(const std::string& value) const;
   const onnx::NodeProto* transpose_producing(const std::string& value) const;
+  // Initializer `name` when its bytes are inline raw_data (not empty), else null.
+  const onnx::TensorProto* raw_initializer(const std::string& name) const;
+  // A copy of raw_initializer(name) (dtype UINT8: only the element size matters).
   std::optional<Tensor> initializer_value(const std::string& name) const;
-  std::string add_initializer_like(const std::string& like, const std::string& base, const Tensor& value);
+  // A new initializer of `like`'s dtype holding `value`'s bytes (moved in).
+  std::string add_initializer_like(const std::string& like, const std::string& base, Tensor&& value);
   std::string ints_initializer(const std::string& base, const Perm& v);
+  // Initializer `name`, to edit in place, when node `reader` alone reads it,
+  // once (and it is no graph output), else null.
+  onnx::TensorProto* sole_initializer(const std::string& name, int reader);
+  // Initializer `name` moved to the end of the list under a fresh name from
+  // `base`: where a new initializer replacing it would be once it is pruned.
+  std::string renew_initializer(const std::string& name, const std::string& base);
+  // A 2-D initializer with its rows (of row_bytes) / its columns (of elem
+  // bytes) reordered: row (column) i of the result is source[i] of `name`.
+  // In place when node `reader` alone reads it, else into a new one; returns
+  // the name `reader` must read.
+  std::string permuted_rows(const std::string& name, const std::string& base, int reader,
+                            const std::vector<int64_t>& source, std::size_t row_bytes);
+  std::string permuted_columns(const std::string& name, const std::string& base, int reader,
+                               const std::vector<int64_t>& source, std::size_t elem);
   // One rewrite, or false at the fixed point.
   bool step();
   // Transpose(p) -> Transpose(q) at node i (the second).
@@ -145,6 +163,9 @@ class Optimizer {
   bool fold_unflatten(const std::unordered_map<std::string, std::vector<int64_t>>& shapes);
   // Transpose(p) -> Reshape([N, K]) -> MatMul(., Const W[K, M]) => Reshape -> MatMul(W rows permuted).
   bool fold_flatten(const std::unordered_map<std::string, std::vector<int64_t>>& shapes);
+  // A dense layer, MatMul(x[M, K], Const W[K, N]) -> Add(Const b[N]), is one
+  // Gemm(x, W^T, b, transB=1) (gemm_fold.cc).
+  bool fuse_gemm(const std::unordered_map<std::string, std::vector<int64_t>>& shapes);
 };
 
 }  // namespace tfprod::onnx_export::transposes

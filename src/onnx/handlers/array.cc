@@ -204,7 +204,7 @@ void shape_of(const Node& n, Builder& b) {
     else
       eval::values<int64_t>(t)[i] = v[i];
   }
-  b.add("Identity", {b.initializer(n.name() + "/onnx/value", t)}, {b.out(n)});
+  b.add("Identity", {b.initializer(n.name() + "/onnx/value", std::move(t))}, {b.out(n)});
 }
 
 void gather(const Node& n, Builder& b) {

@@ -99,7 +99,7 @@ void conv2d(const Node& n, Builder& b) {
   const std::vector<int64_t> pads = pads_for(n, b, l, kernel, strides, dilations);
   const std::string x = nchw_input(n, b, l);
   const std::string y = result_name(n, b, l);
-  auto& op = b.add("Conv", {x, b.initializer(n.name() + "/onnx/filter", filter)}, {y});
+  auto& op = b.add("Conv", {x, b.initializer(n.name() + "/onnx/filter", std::move(filter))}, {y});
   set_attr(op, "kernel_shape", kernel);
   set_attr(op, "strides", strides);
   set_attr(op, "dilations", dilations);
@@ -184,7 +184,7 @@ std::string per_channel(const Node& n, Builder& b, std::size_t i, const char* wh
   if (const Tensor* c = b.constant(n, i)) {
     Tensor t = *c;
     t.shape = {1, s[0], 1};
-    return b.initializer(n.name() + "/onnx/" + what, t);
+    return b.initializer(n.name() + "/onnx/" + what, std::move(t));
   }
   const std::string out = b.fresh(n.name() + "/onnx/" + what);
   b.add("Reshape", {b.in(n, i), b.ints(n.name() + "/onnx/" + what + "_shape", {1, s[0], 1})}, {out});

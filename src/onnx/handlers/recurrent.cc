@@ -51,8 +51,8 @@ Weights lstm_weights(const Node& n, Builder& b, std::size_t w_index, std::size_t
       for (int64_t k = 0; k < hidden; ++k) Rv[row * hidden + k] = wv[(input_size + k) * cols + col];
       Bv[row] = bv[col] + (g == 2 ? forget_bias : 0.0f);  // Rb (second half) stays 0
     }
-  return {b.initializer(n.name() + "/onnx/W", W), b.initializer(n.name() + "/onnx/R", R),
-          b.initializer(n.name() + "/onnx/B", B)};
+  return {b.initializer(n.name() + "/onnx/W", std::move(W)), b.initializer(n.name() + "/onnx/R", std::move(R)),
+          b.initializer(n.name() + "/onnx/B", std::move(B))};
 }
 
 // [B, H] state -> [1, B, H]: a constant is stored so (OpenCV needs constant states).
@@ -62,7 +62,7 @@ std::string state(const Node& n, Builder& b, std::size_t i, const char* what) {
   if (const Tensor* c = b.constant(n, i)) {
     Tensor t = *c;
     t.shape = {1, s[0], s[1]};
-    return b.initializer(n.name() + "/onnx/" + what, t);
+    return b.initializer(n.name() + "/onnx/" + what, std::move(t));
   }
   const std::string out = b.fresh(n.name() + "/onnx/" + what);
   b.add("Reshape", {b.in(n, i), b.ints(n.name() + "/onnx/" + what + "_shape", {1, s[0], s[1]})}, {out});
@@ -92,7 +92,7 @@ std::string peepholes(const Node& n, Builder& b, std::size_t wci, int64_t hidden
     std::memcpy(p.data.data() + at, c->data.data(), c->data.size());
     at += c->data.size();
   }
-  return b.initializer(n.name() + "/onnx/P", p);
+  return b.initializer(n.name() + "/onnx/P", std::move(p));
 }
 
 void check_common(const Node& n) {
