@@ -3,6 +3,8 @@
 // Runtime what tfprod's evaluator computes on the TF graph.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "onnx_support.h"
 #include "test_support.h"
 #include "tfprod/error.h"
@@ -352,6 +354,90 @@ TEST(OnnxNames, PortZeroDropsItsSuffixOtherPortsKeepIt) {
   EXPECT_EQ(onnx_name("a:0"), "a");
   EXPECT_EQ(onnx_name("a"), "a");
   EXPECT_EQ(onnx_name("scope/a:2"), "scope/a:2");
+}
+
+}  // namespace
+}  // namespace tfprod
+
+namespace tfprod {
+namespace {
+
+// x [1,4,4,2] NCHW-fed -> conv: the NHWC Transpose after the convolution
+// must travel to the output. `tail` adds the ops under test after "conv".
+test::RuntimeCheck conv_then(const std::function<void(TfGraph&)>& tail, const std::string& out, bool nchw_out) {
+  TfGraph g;
+  g.placeholder("x", {1, 4, 4, 2});
+  g.weights("w", {1, 1, 2, 4});
+  auto& c = g.op("conv", "Conv2D", {"x", "w"});
+  set(c, "padding", "SAME");
+  set(c, "strides", {1, 1, 1, 1});
+  tail(g);
+  OnnxOptions o;
+  o.inputs_as_nchw = {"x"};
+  if (nchw_out) o.outputs_as_nchw = {out};
+  return test::check_onnx(g.graph(), {"x"}, {out}, o);
+}
+
+// A Transpose read by two branches that meet again (leaky ReLU as
+// max(x, a*x); x * rsqrt(sum(x*x)), an L2 norm) is pushed down both.
+TEST(OnnxTransposes, ABranchingTransposeIsPushedWhereTheBranchesMeet) {
+  auto leaky = conv_then(
+      [](TfGraph& g) {
+        g.weights("alpha", {});
+        g.op("scaled", "Mul", {"conv", "alpha"});
+        g.op("out", "Maximum", {"conv", "scaled"});
+      },
+      "out", true);
+  expect_matches(leaky);
+  EXPECT_EQ(leaky.model.transposes, 0u);
+  auto l2 = conv_then(
+      [](TfGraph& g) {
+        g.ints("c", {3});
+        g.op("sq", "Square", {"conv"});
+        GraphBuilder::boolean(g.op("ss", "Sum", {"sq", "c"}), "keep_dims", true);
+        g.op("inv", "Rsqrt", {"ss"});
+        g.op("out", "Mul", {"conv", "inv"});
+      },
+      "out", true);
+  expect_matches(l2);
+  EXPECT_EQ(l2.model.transposes, 0u);
+  // Branches that do not meet again keep the one Transpose each output needs.
+  auto apart = conv_then(
+      [](TfGraph& g) {
+        g.op("a", "Relu", {"conv"});
+        g.op("b", "Tanh", {"conv"});
+        g.ints("c", {3});
+        g.op("out", "ConcatV2", {"a", "b", "c"});
+      },
+      "out", false);
+  expect_matches(apart);
+  EXPECT_LE(apart.model.transposes, 1u);
+}
+
+// Global average pooling written as Mean over H, W without keep_dims: [N, C]
+// in either layout, so no Transpose is left.
+TEST(OnnxTransposes, AMeanWithoutKeepDimsTakesTheTransposeAway) {
+  auto r = conv_then(
+      [](TfGraph& g) {
+        g.ints("hw", {1, 2});
+        g.op("out", "Mean", {"conv", "hw"});
+      },
+      "out", false);
+  expect_matches(r);
+  EXPECT_EQ(r.model.transposes, 0u);
+}
+
+// A Split on channels after a convolution splits the NCHW tensor on axis 1.
+TEST(OnnxTransposes, ASplitOnChannelsCarriesTheTransposeToEachPart) {
+  auto r = conv_then(
+      [](TfGraph& g) {
+        g.ints("dim", {3});
+        GraphBuilder::integer(g.op("split", "Split", {"dim", "conv"}), "num_split", 2);
+        g.op("out", "Sub", {"split", "split:1"});
+      },
+      "out", true);
+  expect_matches(r);
+  EXPECT_EQ(r.model.transposes, 0u);
 }
 
 }  // namespace

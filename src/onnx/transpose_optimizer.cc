@@ -164,13 +164,17 @@ bool Optimizer::cancel(int i) {
   return true;
 }
 
-std::optional<std::vector<std::string>> Optimizer::read_through(const onnx::NodeProto& n, const std::string& t, const Perm& perm, const std::set<int>& skip) {
+std::optional<std::vector<std::string>> Optimizer::read_through(const onnx::NodeProto& n, const std::string& t, const Perm& perm, const std::set<int>& skip, const std::unordered_map<std::string, std::string>& through) {
   std::vector<std::string> ins;
   const Perm inv = inverse(perm);
   for (int k = 0; k < n.input_size(); ++k) {
     const std::string& in = n.input(k);
     if (skip.count(k) || in.empty()) {
       ins.push_back(in);
+      continue;
+    }
+    if (auto f = through.find(in); f != through.end()) {
+      ins.push_back(f->second);
       continue;
     }
     if (const onnx::NodeProto* other = transpose_producing(in); other && ints_attr(*other, "perm") == perm) {
@@ -197,54 +201,73 @@ std::optional<std::vector<std::string>> Optimizer::read_through(const onnx::Node
   return ins;
 }
 
-bool Optimizer::push(int i) {
-  const onnx::NodeProto& t = g_.node(i);
+std::optional<Optimizer::Pushed> Optimizer::plan(const onnx::NodeProto& t, const onnx::NodeProto& consumer,
+                                                 const std::unordered_map<std::string, std::string>& through) {
   const std::string tv = t.output(0);
-  if (outputs_.count(tv)) return false;
-  const int c = only_consumer(tv);
-  if (c < 0) return false;
   const Perm perm = ints_attr(t, "perm");
-  if (!valid_perm(perm)) return false;
-  onnx::NodeProto n = g_.node(c);  // edited copy
-  if (n.output_size() != 1) return false;
+  onnx::NodeProto n = consumer;  // edited copy
   const std::string& op = n.op_type();
   std::optional<std::vector<std::string>> ins;
-  if (kUnary.count(op)) {
+  std::vector<Perm> out_perms(static_cast<std::size_t>(n.output_size()), perm);
+  auto axis_in_x = [&](int64_t a) { return perm[static_cast<std::size_t>(a < 0 ? a + static_cast<int64_t>(perm.size()) : a)]; };
+  auto only_first_reads = [&] {
     if (n.input(0) != tv) return false;
     for (int k = 1; k < n.input_size(); ++k)
       if (n.input(k) == tv) return false;
+    return true;
+  };
+  if (n.output_size() != 1 && op != "Split") return std::nullopt;
+  if (kUnary.count(op)) {
+    if (!only_first_reads()) return std::nullopt;
     ins = std::vector<std::string>(n.input().begin(), n.input().end());
     (*ins)[0] = t.input(0);
   } else if (kBroadcast.count(op) || op == "Concat") {
-    ins = read_through(n, tv, perm);
-    if (ins && op == "Concat") {
-      int64_t axis = int_attr(n, "axis").value_or(0);
-      if (axis < 0) axis += static_cast<int64_t>(perm.size());
-      replace_attr(n, "axis", perm[static_cast<std::size_t>(axis)]);
-    }
+    ins = read_through(n, tv, perm, {}, through);
+    if (ins && op == "Concat") replace_attr(n, "axis", axis_in_x(int_attr(n, "axis").value_or(0)));
   } else if (kReduce.count(op)) {
-    if (int_attr(n, "keepdims").value_or(1) != 1 || n.input(0) != tv) return false;
+    if (!only_first_reads()) return std::nullopt;
     ins = std::vector<std::string>(n.input().begin(), n.input().end());
     (*ins)[0] = t.input(0);
-    auto map_axes = [&](Perm axes) {
-      for (int64_t& a : axes) a = perm[static_cast<std::size_t>(a < 0 ? a + static_cast<int64_t>(perm.size()) : a)];
-      std::sort(axes.begin(), axes.end());
-      return axes;
-    };
+    Perm axes;
     if (n.input_size() > 1 && !n.input(1).empty()) {
-      std::optional<Tensor> axes = initializer_value(n.input(1));
-      if (!axes) return false;
-      Perm a(static_cast<std::size_t>(axes->num_elements()));
-      std::memcpy(a.data(), axes->data.data(), a.size() * sizeof(int64_t));
-      (*ins)[1] = ints_initializer(n.input(1) + "/nchw", map_axes(a));
-    } else if (Perm a = ints_attr(n, "axes"); !a.empty()) {
-      replace_attr(n, "axes", map_axes(a));
+      std::optional<Tensor> a = initializer_value(n.input(1));
+      if (!a) return std::nullopt;
+      axes.resize(static_cast<std::size_t>(a->num_elements()));
+      std::memcpy(axes.data(), a->data.data(), axes.size() * sizeof(int64_t));
+    } else {
+      axes = ints_attr(n, "axes");
+    }
+    if (int_attr(n, "noop_with_empty_axes").value_or(0) != 0) return std::nullopt;
+    if (axes.empty()) {  // all axes: a scalar (or all-ones) either way
+      out_perms[0] = {};
+    } else {
+      Perm mapped;
+      for (int64_t a : axes) mapped.push_back(axis_in_x(a));
+      std::sort(mapped.begin(), mapped.end());
+      if (n.input_size() > 1 && !n.input(1).empty())
+        (*ins)[1] = ints_initializer(n.input(1) + "/nchw", mapped);
+      else
+        replace_attr(n, "axes", mapped);
+      if (int_attr(n, "keepdims").value_or(1) == 0) {
+        // The kept axes, in the consumer's frame in order, come out of the
+        // pushed reduction in x's order: a smaller transpose, or none.
+        std::vector<bool> reduced(perm.size(), false);
+        for (int64_t a : axes) reduced[static_cast<std::size_t>(a < 0 ? a + static_cast<int64_t>(perm.size()) : a)] = true;
+        Perm kept_x;
+        for (std::size_t k = 0; k < perm.size(); ++k)
+          if (!reduced[k]) kept_x.push_back(perm[k]);
+        Perm sorted = kept_x;
+        std::sort(sorted.begin(), sorted.end());
+        Perm q;
+        for (int64_t v : kept_x) q.push_back(std::lower_bound(sorted.begin(), sorted.end(), v) - sorted.begin());
+        out_perms[0] = is_identity(q) ? Perm{} : q;
+      }
     }
   } else if (op == "Pad") {
-    if (n.input(0) != tv || n.input_size() < 2) return false;
+    if (n.input(0) != tv || n.input_size() < 2) return std::nullopt;
     std::optional<Tensor> pads = initializer_value(n.input(1));
     const std::size_t r = perm.size();
-    if (!pads || static_cast<std::size_t>(pads->num_elements()) != 2 * r || n.input_size() > 3) return false;
+    if (!pads || static_cast<std::size_t>(pads->num_elements()) != 2 * r || n.input_size() > 3) return std::nullopt;
     Perm p(2 * r), q(2 * r);
     std::memcpy(p.data(), pads->data.data(), p.size() * sizeof(int64_t));
     for (std::size_t k = 0; k < r; ++k) {
@@ -255,22 +278,108 @@ bool Optimizer::push(int i) {
     (*ins)[0] = t.input(0);
     (*ins)[1] = ints_initializer(n.input(1) + "/nchw", q);
   } else if ((op == "Softmax" || op == "LogSoftmax") && opset_ >= 13) {
-    int64_t axis = int_attr(n, "axis").value_or(-1);
-    if (axis < 0) axis += static_cast<int64_t>(perm.size());
+    if (!only_first_reads()) return std::nullopt;
     ins = std::vector<std::string>{t.input(0)};
-    replace_attr(n, "axis", perm[static_cast<std::size_t>(axis)]);
+    replace_attr(n, "axis", axis_in_x(int_attr(n, "axis").value_or(-1)));
+  } else if (op == "Split") {
+    if (!only_first_reads()) return std::nullopt;
+    ins = std::vector<std::string>(n.input().begin(), n.input().end());
+    (*ins)[0] = t.input(0);
+    replace_attr(n, "axis", axis_in_x(int_attr(n, "axis").value_or(0)));
   }
-  if (!ins) return false;
-  const std::string y = n.output(0);
-  const std::string y_inner = fresh(y + "/nchw");
+  if (!ins) return std::nullopt;
   n.clear_input();
-  for (const auto& s : *ins) n.add_input(s);
-  n.set_output(0, y_inner);
-  *g_.mutable_node(c) = std::move(n);
-  onnx::NodeProto* moved = g_.mutable_node(i);  // the Transpose now follows the consumer
-  moved->set_input(0, y_inner);
-  moved->set_output(0, y);
-  moved->set_name(y + "/transpose");
+  for (const auto& v : *ins) n.add_input(v);
+  return Pushed{std::move(n), std::move(out_perms)};
+}
+
+bool Optimizer::reconverges(const std::vector<int>& consumers) const {
+  // Some consumer (the join) is reached, within a few steps, from every other:
+  // the branches meet again, so the Transposes pushed into them meet and cancel.
+  for (int join : consumers) {
+    bool all = true;
+    for (int c : consumers) {
+      if (c == join) continue;
+      std::vector<int> stack{c};
+      std::set<int> seen{c};
+      bool found = false;
+      while (!stack.empty() && !found && seen.size() < 64) {
+        const int k = stack.back();
+        stack.pop_back();
+        for (const auto& o : g_.node(k).output()) {
+          auto it = consumers_.find(o);
+          if (it == consumers_.end()) continue;
+          for (int r : it->second) {
+            if (r == join) found = true;
+            if (seen.insert(r).second) stack.push_back(r);
+          }
+        }
+      }
+      if (!found) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+bool Optimizer::push(int i) {
+  const onnx::NodeProto& t = g_.node(i);
+  const std::string tv = t.output(0);
+  if (outputs_.count(tv)) return false;
+  if (!valid_perm(ints_attr(t, "perm"))) return false;
+  auto it = consumers_.find(tv);
+  if (it == consumers_.end() || it->second.empty()) return false;
+  std::vector<int> consumers = it->second;
+  std::sort(consumers.begin(), consumers.end());
+  consumers.erase(std::unique(consumers.begin(), consumers.end()), consumers.end());
+  // A Transpose read by several nodes is pushed only where their branches
+  // meet again (else it would become several): into every consumer that can
+  // take it now; the others keep it until the Transposes pushed down the
+  // other branches reach them.
+  if (consumers.size() > 1 && !reconverges(consumers)) return false;
+  // In graph (topological) order; a consumer may read another's output,
+  // which then reads as that output before its Transpose (`through`).
+  std::vector<Pushed> plans;
+  std::unordered_map<std::string, std::string> through;
+  struct Restore {
+    std::string inner, y;
+    Perm perm;
+  };
+  std::vector<Restore> restore;  // a Transpose per renamed output: inner -> y
+  std::vector<int> pushed;
+  for (int c : consumers) {
+    std::optional<Pushed> p = plan(t, g_.node(c), through);
+    if (!p) continue;  // keeps reading the Transpose, pushed later when its other inputs arrive
+    pushed.push_back(c);
+    for (int o = 0; o < p->node.output_size(); ++o) {
+      const Perm& q = p->out_perms[static_cast<std::size_t>(o)];
+      if (q.empty()) continue;
+      const std::string y = p->node.output(o);
+      const std::string y_inner = fresh(y + "/nchw");
+      if (q == ints_attr(t, "perm")) through[y] = y_inner;
+      p->node.set_output(o, y_inner);
+      restore.push_back({y_inner, y, q});
+    }
+    plans.push_back(std::move(*p));
+  }
+  if (pushed.empty()) return false;
+  for (std::size_t k = 0; k < pushed.size(); ++k) *g_.mutable_node(pushed[k]) = std::move(plans[k].node);
+  for (const Restore& r : restore) {
+    onnx::NodeProto* moved = g_.add_node();
+    moved->set_op_type("Transpose");
+    moved->set_name(fresh(r.y + "/transpose"));
+    moved->add_input(r.inner);
+    moved->add_output(r.y);
+    set_attr(*moved, "perm", r.perm);
+  }
+  if (pushed.size() == consumers.size()) {
+    onnx::NodeProto* dead = g_.mutable_node(i);  // nothing reads it now: pruned
+    dead->clear_input();
+    dead->clear_output();
+  }
   return true;
 }
 

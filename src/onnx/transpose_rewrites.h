@@ -149,8 +149,21 @@ class Optimizer {
   // output): Transposes of the same perm give their input, initializers are
   // permuted back. Empty when some input is neither.
   std::optional<std::vector<std::string>> read_through(const onnx::NodeProto& n, const std::string& t,
-                                                       const Perm& perm, const std::set<int>& skip = {});
-  // Transpose at node i with one consumer, pushed below that consumer.
+                                                       const Perm& perm, const std::set<int>& skip = {},
+                                                       const std::unordered_map<std::string, std::string>& through = {});
+  // A consumer of Transpose t rewritten to read t's input: its inputs and
+  // axes mapped, and for each output the Transpose that restores it (empty:
+  // none needed). nullopt when the consumer cannot take it.
+  struct Pushed {
+    onnx::NodeProto node;
+    std::vector<Perm> out_perms;
+  };
+  std::optional<Pushed> plan(const onnx::NodeProto& t, const onnx::NodeProto& consumer,
+                             const std::unordered_map<std::string, std::string>& through);
+  // Whether the branches from these consumers meet again at one of them.
+  bool reconverges(const std::vector<int>& consumers) const;
+  // Transpose at node i pushed below its consumers (all of them, where their
+  // branches meet again; see reconverges).
   bool push(int i);
   // With the shapes ONNX's inference gives: Transpose(p, p[0] = 0) ->
   // Reshape([N, K]) -> MatMul(., W[K, M]): the Reshape reads the Transpose's
