@@ -440,5 +440,19 @@ TEST(OnnxTransposes, ASplitOnChannelsCarriesTheTransposeToEachPart) {
   EXPECT_EQ(r.model.transposes, 0u);
 }
 
+// A Slice after a convolution slices the NCHW tensor, its axes listed in
+// order (OpenCV 4.6 refuses them out of order).
+TEST(OnnxTransposes, ASliceTakesItsAxesIntoTheOtherLayout) {
+  auto r = conv_then(
+      [](TfGraph& g) {
+        g.ints("begin", {0, 1, 0, 1});
+        g.ints("size", {1, 2, 3, 2});
+        g.op("out", "Slice", {"conv", "begin", "size"});
+      },
+      "out", true);
+  expect_matches(r);
+  EXPECT_EQ(r.model.transposes, 0u);
+}
+
 }  // namespace
 }  // namespace tfprod

@@ -6,6 +6,7 @@
 #include "onnx/transpose_optimizer.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <functional>
 #include <numeric>
@@ -281,6 +282,47 @@ std::optional<Optimizer::Pushed> Optimizer::plan(const onnx::NodeProto& t, const
     if (!only_first_reads()) return std::nullopt;
     ins = std::vector<std::string>{t.input(0)};
     replace_attr(n, "axis", axis_in_x(int_attr(n, "axis").value_or(-1)));
+  } else if (op == "Slice" && opset_ >= 10) {
+    // Slice(data, starts, ends[, axes[, steps]]), all int64 initializers: each
+    // axis maps into x's frame, its start/end/step with it, listed in axis
+    // order (OpenCV 4.6's importer refuses axes out of order).
+    if (!only_first_reads() || n.input_size() < 3 || n.input_size() > 5) return std::nullopt;
+    auto ints = [&](int k) -> std::optional<Perm> {
+      std::optional<Tensor> v = initializer_value(n.input(k));
+      const onnx::TensorProto* raw = raw_initializer(n.input(k));
+      if (!v || !raw || raw->data_type() != onnx::TensorProto::INT64) return std::nullopt;
+      Perm out(v->data.size() / sizeof(int64_t));
+      std::memcpy(out.data(), v->data.data(), out.size() * sizeof(int64_t));
+      return out;
+    };
+    std::optional<Perm> starts = ints(1), ends = ints(2);
+    if (!starts || !ends || starts->size() != ends->size()) return std::nullopt;
+    Perm axes(starts->size()), steps(starts->size(), 1);
+    std::iota(axes.begin(), axes.end(), 0);
+    if (n.input_size() > 3 && !n.input(3).empty()) {
+      std::optional<Perm> a = ints(3);
+      if (!a || a->size() != starts->size()) return std::nullopt;
+      axes = *a;
+    }
+    if (n.input_size() > 4 && !n.input(4).empty()) {
+      std::optional<Perm> st = ints(4);
+      if (!st || st->size() != starts->size()) return std::nullopt;
+      steps = *st;
+    }
+    std::vector<std::array<int64_t, 4>> rows;
+    for (std::size_t k = 0; k < axes.size(); ++k) {
+      const int64_t a = axes[k] < 0 ? axes[k] + static_cast<int64_t>(perm.size()) : axes[k];
+      if (a < 0 || a >= static_cast<int64_t>(perm.size())) return std::nullopt;
+      rows.push_back({perm[static_cast<std::size_t>(a)], (*starts)[k], (*ends)[k], steps[k]});
+    }
+    std::sort(rows.begin(), rows.end());
+    Perm cols[4];
+    for (const auto& r : rows)
+      for (int c = 0; c < 4; ++c) cols[c].push_back(r[static_cast<std::size_t>(c)]);
+    ins = std::vector<std::string>{t.input(0), ints_initializer(n.input(1) + "/nchw", cols[1]),
+                                   ints_initializer(n.input(2) + "/nchw", cols[2]),
+                                   ints_initializer(n.name() + "/axes/nchw", cols[0])};
+    if (n.input_size() > 4 && !n.input(4).empty()) ins->push_back(ints_initializer(n.input(4) + "/nchw", cols[3]));
   } else if (op == "Split") {
     if (!only_first_reads()) return std::nullopt;
     ins = std::vector<std::string>(n.input().begin(), n.input().end());
