@@ -35,7 +35,8 @@ std::string ExportReport::text() const {
                        s.message.empty() ? "" : " (skipped: " + s.message + ")");
   }
   if (!opencv_blockers.empty()) {
-    out += fmt::format("OpenCV {} pre-flight: {} node(s) it cannot import:\n", opencv_version, opencv_blockers.size());
+    out += fmt::format("OpenCV {} pre-flight: {} node(s) it cannot import:\n", opencv_version.empty() ? "4.6" : opencv_version,
+                       opencv_blockers.size());
     for (const auto& b : opencv_blockers) out += fmt::format("  {}\n", b);
   }
   if (format == "onnx" && onnx_nodes)
