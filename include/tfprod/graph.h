@@ -179,7 +179,8 @@ class Graph {
 
   // Producers before consumers, ties in graph order. Back edges of while
   // loops (into Merge from NextIteration) are ignored. Throws Error naming the
-  // nodes of a cycle.
+  // nodes of a cycle. Like clone(), it numbers the nodes (Node::index_), so
+  // neither may run on one graph from two threads at once.
   std::vector<Node*> topological_order() const;
 
   // GraphDef fields other than node: versions, library, debug_info, unknown.

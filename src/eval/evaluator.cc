@@ -242,7 +242,7 @@ Evaluator::Evaluator(const Graph& graph, EvalOptions options) : graph_(graph), o
   static std::once_flag tuned;
   if (options_.tune_allocator)
     std::call_once(tuned, [] {
-      ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
+      ::mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest: it refuses 64 MiB and keeps its default
       ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
     });
 }
