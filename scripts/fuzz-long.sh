@@ -16,6 +16,10 @@
 # ledger. A finding is kept in build-fuzz/crashes-long/TARGET/ and its log in
 # build-fuzz/logs-long/; the result column says "FINDING" until it is fixed
 # (then fix it, add a regression test, and note it in STATUS.md's findings).
+# libFuzzer's -timeout is wall-clock time: do not pause (SIGSTOP) a chunk, or
+# the input it was on is reported as a timeout. A chunk found so to be an
+# artefact is marked "void" in the ledger by hand (its executions and CPU
+# time still count; it is no finding) with a line in STATUS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 chunk=${1:?usage: scripts/fuzz-long.sh CHUNK_SECONDS [ROUNDS] [TARGET...]}
@@ -65,7 +69,8 @@ for ((r = 0; r < rounds; ++r)); do
       result=FINDING
     fi
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-    cpu=$(awk '{ printf "%.0f", $(NF-1) + $NF }' "$log.cpu" 2>/dev/null || echo 0)
+    # GNU time's last line holds "USER SYS" (a line before it says how a failing command exited).
+    cpu=$(tail -n 1 "$log.cpu" 2>/dev/null | awk '{ printf "%.0f", $(NF-1) + $NF }' || echo 0)
     nice -n 19 "build-fuzz/fuzz/$t" -merge=1 -timeout=30 -rss_limit_mb=2560 -malloc_limit_mb=2048 \
       "fuzz/corpus/$t" "$work" >>"$log" 2>&1 || true
     printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "${execs:-0}" "${cpu:-0}" "$result" >>"$ledger"
