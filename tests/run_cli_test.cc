@@ -6,6 +6,7 @@
 #include "tfprod/error.h"
 #include "tfprod/file_util.h"
 #include "tfprod/npy.h"
+#include "tfprod/tensor_values.h"
 
 namespace tfprod {
 namespace {
@@ -87,6 +88,26 @@ TEST(Npy, ReadsBigEndianFortranOrder) {
   // A shape that needs more bytes than the file holds is refused.
   write_file_atomically(dir / "short.npy", bytes.substr(0, bytes.size() - 4));
   EXPECT_THROW(read_npy(dir / "short.npy"), Error);
+}
+
+// Found by fuzz_npy (2026-12-07): an empty Fortran-order array whose other
+// dims multiply past int64. It holds nothing, so it reads as an empty tensor
+// of that shape; its strides saturate instead of overflowing (UBSan's report).
+TEST(Npy, AnEmptyFortranArrayWithHugeDimsReadsAsEmpty) {
+  fs::path dir = test::scratch_dir();
+  std::string header =
+      "{'descr': '>i4', 'fortran_order': True, 'shape': (0, 23333, 33, 339332, 23333, 33, 339332), }";
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  write_file_atomically(dir / "empty.npy", bytes);
+  Tensor t = read_npy(dir / "empty.npy");
+  EXPECT_EQ(t.num_elements(), 0);
+  EXPECT_EQ(t.shape, (Shape{0, 23333, 33, 339332, 23333, 33, 339332}));
+  for (int64_t s : eval::strides_of(t.shape)) EXPECT_GT(s, 0) << "a stride wrapped around";
 }
 
 }  // namespace

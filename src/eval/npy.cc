@@ -112,7 +112,7 @@ Tensor read_npy(const std::filesystem::path& path) {
          static_cast<uint64_t>(n) * descr.size, bytes.size() - data_offset);
   t.data = bytes.substr(data_offset);
   if (descr.big_endian) byte_swap(t.data, descr.size);
-  if (fortran && t.shape.size() > 1) {
+  if (fortran && t.shape.size() > 1 && n > 0) {  // (an empty tensor has nothing to reorder)
     // Column-major: element (i0..ik) lives at sum(i_d * fstride_d), fstride_0 = 1.
     Tensor c = t;
     const Shape cstride = eval::strides_of(t.shape);

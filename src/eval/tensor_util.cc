@@ -94,8 +94,12 @@ std::vector<int64_t> as_ints(const Tensor& t) {
 }
 
 Shape strides_of(const Shape& shape) {
+  // Saturating: a shape with a 0 dim holds nothing, yet its other dims may
+  // multiply past int64 (a fuzzed .npy did); no element is addressed then.
+  // For a tensor with elements the product fits (num_elements checks it).
   Shape s(shape.size(), 1);
-  for (std::size_t d = shape.size(); d-- > 1;) s[d - 1] = s[d] * shape[d];
+  for (std::size_t d = shape.size(); d-- > 1;)
+    if (__builtin_mul_overflow(s[d], shape[d], &s[d - 1])) s[d - 1] = std::numeric_limits<int64_t>::max();
   return s;
 }
 
