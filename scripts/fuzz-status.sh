@@ -37,7 +37,13 @@ cat <<'EOF'
 
 ## Findings
 
-None so far. Each finding gets a line here: target, date, what it was, the fix, and its regression test.
+Each finding gets a line here: target, date, what it was, the fix, and its regression test.
+
+- fuzz_npy, 2026-12-07 (chunk ending 04:24 UTC): UBSan, signed overflow in `eval::strides_of` reading an empty
+  Fortran-order .npy whose other dims multiply past int64 (shape `(0, 23333, 33, 339332, 23333, 33, 339332)`).
+  Fix: strides saturate (a tensor with elements never reaches the cap: num_elements checks its product), and
+  read_npy does not reorder an empty array. Regression test `Npy.AnEmptyFortranArrayWithHugeDimsReadsAsEmpty`;
+  the input is kept in `fuzz/corpus/fuzz_npy/crash-6930fb83...`.
 
 ## Void chunks
 
