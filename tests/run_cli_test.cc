@@ -65,16 +65,20 @@ TEST(Npy, RoundTripsAndRefusesGarbage) {
   EXPECT_THROW(read_npy(dir / "bad.npy"), Error);
 }
 
-// A hand-made .npy: big-endian int32 in Fortran order (column-major).
-TEST(Npy, ReadsBigEndianFortranOrder) {
-  fs::path dir = test::scratch_dir();
-  std::string header = "{'descr': '>i4', 'fortran_order': True, 'shape': (2, 3), }";
+// The magic, version 1.0 and `header` padded to 64 bytes: a .npy without its data.
+std::string npy_head(std::string header) {
   header.append(64 - (10 + header.size() + 1) % 64, ' ');
   header += '\n';
   std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
   bytes += static_cast<char>(header.size() & 0xff);
   bytes += static_cast<char>(header.size() >> 8);
-  bytes += header;
+  return bytes + header;
+}
+
+// A hand-made .npy: big-endian int32 in Fortran order (column-major).
+TEST(Npy, ReadsBigEndianFortranOrder) {
+  fs::path dir = test::scratch_dir();
+  std::string bytes = npy_head("{'descr': '>i4', 'fortran_order': True, 'shape': (2, 3), }");
   // Column-major storage of [[1, 2, 3], [4, 5, 6]]: 1 4 2 5 3 6.
   for (int v : {1, 4, 2, 5, 3, 6}) {
     const char be[4] = {0, 0, 0, static_cast<char>(v)};
@@ -95,14 +99,8 @@ TEST(Npy, ReadsBigEndianFortranOrder) {
 // of that shape; its strides saturate instead of overflowing (UBSan's report).
 TEST(Npy, AnEmptyFortranArrayWithHugeDimsReadsAsEmpty) {
   fs::path dir = test::scratch_dir();
-  std::string header =
-      "{'descr': '>i4', 'fortran_order': True, 'shape': (0, 23333, 33, 339332, 23333, 33, 339332), }";
-  header.append(64 - (10 + header.size() + 1) % 64, ' ');
-  header += '\n';
-  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
-  bytes += static_cast<char>(header.size() & 0xff);
-  bytes += static_cast<char>(header.size() >> 8);
-  bytes += header;
+  const std::string bytes =
+      npy_head("{'descr': '>i4', 'fortran_order': True, 'shape': (0, 23333, 33, 339332, 23333, 33, 339332), }");
   write_file_atomically(dir / "empty.npy", bytes);
   Tensor t = read_npy(dir / "empty.npy");
   EXPECT_EQ(t.num_elements(), 0);

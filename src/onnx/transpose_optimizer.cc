@@ -371,7 +371,8 @@ bool Optimizer::push(int i) {
   const onnx::NodeProto& t = g_.node(i);
   const std::string tv = t.output(0);
   if (outputs_.count(tv)) return false;
-  if (!valid_perm(ints_attr(t, "perm"))) return false;
+  const Perm perm = ints_attr(t, "perm");
+  if (!valid_perm(perm)) return false;
   auto it = consumers_.find(tv);
   if (it == consumers_.end() || it->second.empty()) return false;
   std::vector<int> consumers = it->second;
@@ -401,7 +402,7 @@ bool Optimizer::push(int i) {
       if (q.empty()) continue;
       const std::string y = p->node.output(o);
       const std::string y_inner = fresh(y + "/nchw");
-      if (q == ints_attr(t, "perm")) through[y] = y_inner;
+      if (q == perm) through[y] = y_inner;
       p->node.set_output(o, y_inner);
       restore.push_back({y_inner, y, q});
     }
