@@ -3,32 +3,15 @@
 
 #include <CLI/CLI.hpp>
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
 
+#include "tfprod/allocator.h"
 #include "tfprod/error.h"
 
 namespace tfprod::cli {
-
-namespace {
-
-// A conversion allocates and frees tensor-sized buffers at every step. glibc
-// serves each one over 128 KiB with a fresh mmap and unmaps it on free, so
-// every buffer's pages fault in anew (measured: a third of the CPU of
-// `tfprod export anpr_estimator`). Buffers up to 32 MiB come from the heap
-// instead, and up to 64 MiB of freed heap is kept for the next one. Larger
-// ones (big weights) are still mapped and unmapped, so peak memory for big
-// models is as before.
-void tune_allocator() {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
-}
-
-}  // namespace
 
 int guarded(const char* program, const std::function<int()>& body) {
   tune_allocator();

@@ -1,7 +1,6 @@
 // Evaluator::run: find the nodes the fetches need (fed tensors cut the
 // graph), run their kernels in topological order, propagate dead tensors
 // (the untaken side of a Switch) and free each value after its last use.
-#include <malloc.h>
 
 #include <mutex>
 #include <random>
@@ -11,6 +10,7 @@
 
 #include "eval/kernel.h"
 #include "eval/tensor_util.h"
+#include "tfprod/allocator.h"
 #include "tfprod/eval.h"
 
 namespace tfprod {
@@ -172,6 +172,7 @@ class EvalRun {
   }
 
   void run_node(const Node* n) {
+    advise_heap();
     Result& result = results_[n];
     const eval::KernelDef* kernel = eval::find_kernel(n->op);
     if (!kernel) fail("node '{}' (op {}): no kernel for this op", n->name(), n->op);
@@ -239,12 +240,7 @@ class EvalRun {
 }  // namespace
 
 Evaluator::Evaluator(const Graph& graph, EvalOptions options) : graph_(graph), options_(options) {
-  static std::once_flag tuned;
-  if (options_.tune_allocator)
-    std::call_once(tuned, [] {
-      ::mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest: it refuses 64 MiB and keeps its default
-      ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
-    });
+  if (options_.tune_allocator) tune_allocator();
 }
 
 std::vector<Tensor> Evaluator::run(const std::vector<std::pair<std::string, Tensor>>& feeds,
