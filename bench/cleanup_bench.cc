@@ -24,6 +24,7 @@
 
 #include "tfprod/tf/framework/graph.pb.h"
 #include "tfprod/tf/framework/tensor.pb.h"
+#include "tfprod/allocator.h"
 #include "tfprod/error.h"
 #include "tfprod/graph.h"
 #include "tfprod/presets.h"
@@ -139,6 +140,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tfprod::tune_allocator();  // as tfprod's executables do (tfprod/allocator.h)
   std::vector<int> sizes;
   for (int i = 1; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
   if (sizes.empty()) sizes = {10000, 20000, 40000};
@@ -158,9 +160,12 @@ int main(int argc, char** argv) {
       std::string calls = "strip_unused_nodes " + tfprod::preset_transforms(tfprod::Preset::kExport);
       auto pipeline = tfprod::build_pipeline(tfprod::parse_transforms(calls));
       double total = 0;
+      tfprod::PipelineHistory history;  // one pipeline, timed step by step, as export runs it
+      tfprod::PipelineOptions options;
+      options.history = &history;
       for (const auto& step : pipeline) {
         auto t = std::chrono::steady_clock::now();
-        auto r = tfprod::run_pipeline(graph, {step}, context);
+        auto r = tfprod::run_pipeline(graph, {step}, context, options);
         double s = seconds_since(t);
         if (!r[0].ok) std::fprintf(stderr, "cleanup_bench: %s failed: %s\n", r[0].name.c_str(), r[0].message.c_str());
         us_per_node[step.pass->name].push_back(s * 1e6 / n);

@@ -200,6 +200,91 @@ TEST(GraphSnapshot, RollbackAfterAFailingPassRestoresTheGraphExactly) {
   EXPECT_EQ(context.warnings.size(), 1u);
 }
 
+// A pass that adds one NoOp named after the count of nodes, and warns.
+PassSpec adding_pass() {
+  return {"add_marker", "test", {}, [](Graph& graph, const PassOptions&, PassContext& context) -> bool {
+            graph.add_node("marker_" + std::to_string(graph.size()), "NoOp");
+            context.warnings.push_back("added a marker");
+            return true;
+          }};
+}
+
+// Undoing a failed step replays the steps done before it, across calls
+// that share a history: the graph and context are those after the last
+// step that succeeded, the weights still not copied.
+TEST(GraphSnapshot, RollbackReplaysTheStepsDoneSinceTheHistoryBegan) {
+  const PassSpec add = adding_pass(), scribble = failing_pass();
+  PipelineStep add_step, fail_step;
+  add_step.pass = &add;
+  fail_step.pass = &scribble;
+  fail_step.ignore_errors = true;
+
+  Graph g = matmul_graph();
+  const char* weights = payload(g, "w");
+  PassContext context{{"x"}, {"out"}, {}};
+  PipelineHistory history;
+  PipelineOptions options;
+  options.history = &history;
+  run_pipeline(g, {add_step}, context, options);
+  run_pipeline(g, {add_step}, context, options);
+  const std::string after_two = serialize(g.to_graphdef());
+  ASSERT_NE(g.find("marker_4"), nullptr);
+  ASSERT_NE(g.find("marker_5"), nullptr);
+  EXPECT_EQ(history.steps_done(), 2u);
+
+  auto results = run_pipeline(g, {fail_step, add_step}, context, options);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_TRUE(results[1].ok);
+  EXPECT_EQ(history.steps_done(), 3u) << "the failed step is not replayed";
+  EXPECT_NE(g.find("marker_6"), nullptr) << "the step after the failed one ran on the restored graph";
+  EXPECT_EQ(g.find("junk"), nullptr);
+  EXPECT_EQ(g.find("x_renamed"), nullptr);
+  EXPECT_EQ(payload(g, "w"), weights) << "replay restored the weights without copying them";
+  EXPECT_EQ(g.find("mm")->inputs[0].node, g.find("x"));
+  validate(g);
+  // Warnings: three markers (the replayed ones said once each) and the skip.
+  EXPECT_EQ(std::count(context.warnings.begin(), context.warnings.end(), "added a marker"), 3);
+  EXPECT_EQ(context.warnings.size(), 4u);
+
+  // Without ignore_errors the graph is left as after the last good step.
+  fail_step.ignore_errors = false;
+  Graph h = matmul_graph();
+  PassContext c2{{"x"}, {"out"}, {}};
+  PipelineHistory h2;
+  PipelineOptions o2;
+  o2.history = &h2;
+  run_pipeline(h, {add_step, add_step}, c2, o2);
+  EXPECT_THROW(run_pipeline(h, {fail_step}, c2, o2), Error);
+  EXPECT_EQ(serialize(h.to_graphdef()), after_two);
+}
+
+// A pass that does not give the same result when run again cannot be undone
+// by replay: the error says so instead of going on with another graph.
+TEST(GraphSnapshot, ReplayOfAPassThatFailsTheSecondTimeIsAnError) {
+  int calls = 0;
+  const PassSpec flaky{"flaky", "test", {}, [&](Graph& graph, const PassOptions&, PassContext&) -> bool {
+                         if (++calls > 1) fail("not this time");
+                         graph.add_node("once", "NoOp");
+                         return true;
+                       }};
+  const PassSpec scribble = failing_pass();
+  PipelineStep flaky_step, fail_step;
+  flaky_step.pass = &flaky;
+  fail_step.pass = &scribble;
+  fail_step.ignore_errors = true;
+  Graph g = matmul_graph();
+  PassContext context{{"x"}, {"out"}, {}};
+  try {
+    run_pipeline(g, {flaky_step, fail_step}, context);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("transform 'flaky', which succeeded before, failed when run again"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // The inference cleanup and OpenCV presets leave weights they do not change
 // where they were: no step's snapshot made a pass copy a Const it only read.
 TEST(GraphSnapshot, CleanupAndOpenCvPresetsCopyNoWeightTheyKeep) {

@@ -110,9 +110,43 @@ struct StepResult {
   std::size_t nodes_before = 0, nodes_after = 0;
 };
 
+// What a pipeline needs to undo a failed step: the graph and context before
+// its first step, and the steps done since. A failed step is undone by
+// restoring that copy and running those steps again (passes are
+// deterministic), not by copying the graph before every step: that copy of
+// every node, then freeing it, was two thirds of the cleanup's time. The
+// copy shares the weights (copy-on-write), so it holds no weight twice.
+// A caller that runs one step per call (to time or report each) passes the
+// same history to every call, and changes the graph between calls only
+// through run_pipeline.
+class PipelineHistory {
+ public:
+  PipelineHistory() = default;
+  PipelineHistory(const PipelineHistory&) = delete;
+  PipelineHistory& operator=(const PipelineHistory&) = delete;
+
+  // Keeps the copy, on the first call only.
+  void start(const Graph& graph, const PassContext& context);
+  // A step that succeeded.
+  void record(const PipelineStep& step) { done_.push_back(step); }
+  // Steps done since the copy (those that failed are not among them).
+  std::size_t steps_done() const { return done_.size(); }
+  // The graph and context as they were after the last recorded step.
+  // Throws Error if a step replayed fails (a pass that is not deterministic).
+  void restore(Graph& graph, PassContext& context) const;
+
+ private:
+  bool started_ = false;
+  Graph base_;
+  PassContext context_;
+  std::vector<PipelineStep> done_;
+};
+
 struct PipelineOptions {
   // Called after each step with its name and the graph (e.g. --dump-after).
   std::function<void(const std::string&, const Graph&)> after_step;
+  // Shared by calls that continue one pipeline; else each call keeps its own.
+  PipelineHistory* history = nullptr;
 };
 
 // Runs the steps in order. A failing step without ignore_errors throws Error

@@ -48,13 +48,16 @@ std::vector<std::string> removed_since(const std::unordered_set<std::string>& be
 }
 
 // Runs one pass on `graph` and records what it removed.
-void run_step(Graph& graph, const PipelineStep& step, PassContext& context, const char* why, ExportReport& report) {
+void run_step(Graph& graph, const PipelineStep& step, PassContext& context, const char* why, ExportReport& report,
+              PipelineHistory* history = nullptr) {
   ExportStep record;
   record.name = step.pass->name;
   record.why = why;
   auto before = node_names(graph);
   auto start = Clock::now();
-  auto results = run_pipeline(graph, {step}, context);
+  PipelineOptions options;
+  options.history = history;
+  auto results = run_pipeline(graph, {step}, context, options);
   record.seconds = since(start);
   record.nodes_before = results[0].nodes_before;
   record.nodes_after = results[0].nodes_after;
@@ -373,9 +376,10 @@ PreparedExport prepare_export(const ExportOptions& options) {
 
   step("inference cleanup and OpenCV compatibility");
   // The export preset: the same recipe the OpenCV corpus test proves on every loadable corpus model.
+  PipelineHistory history;  // one pipeline, reported step by step
   for (const PresetStep& r : preset_steps(onnx ? Preset::kOnnxExport : Preset::kExport)) {
     std::vector<std::pair<std::string, std::string>> none;
-    run_step(graph, make_step(r.transform, none, r.ignore_errors), context, r.why, report);
+    run_step(graph, make_step(r.transform, none, r.ignore_errors), context, r.why, report, &history);
   }
   for (const auto& w : context.warnings) report.notes.push_back(w);
   keep_output_names_in_opencv(graph, context.outputs);

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "tfprod/allocator.h"
 #include "tfprod/error.h"
 #include "tfprod/model_file.h"
 #include "tfprod/transform.h"
@@ -48,48 +49,80 @@ std::vector<bool> present_outputs(const Graph& graph, const PassContext& context
 
 }  // namespace
 
+namespace {
+
+// Runs one step's pass (to its fixed point, where it has one) and checks
+// what it left; throws Error when the pass fails or breaks the graph.
+void apply(Graph& graph, const PipelineStep& step, PassContext& context) {
+  const std::vector<bool> present = present_outputs(graph, context);
+  const std::size_t warned = context.warnings.size();
+  bool changed = step.pass->run(graph, step.options, context);
+  validate(graph);
+  if (step.pass->fixed_point) {
+    int iterations = 1;
+    while (changed && iterations < kMaxIterations) {
+      const std::size_t before = context.warnings.size();
+      changed = step.pass->run(graph, step.options, context);
+      validate(graph);
+      ++iterations;
+      // A rerun repeats what it found still true (a dropout kept, say): say it once.
+      auto first = context.warnings.begin() + static_cast<std::ptrdiff_t>(warned);
+      auto earlier_end = context.warnings.begin() + static_cast<std::ptrdiff_t>(before);
+      context.warnings.erase(std::remove_if(earlier_end, context.warnings.end(),
+                                            [&](const std::string& w) {
+                                              return std::find(first, earlier_end, w) != earlier_end;
+                                            }),
+                             context.warnings.end());
+    }
+    if (changed)
+      context.warnings.push_back(fmt::format("transform '{}' still changed the graph after {} iterations",
+                                             step.pass->name, kMaxIterations));
+  }
+  if (context.outputs.size() != present.size()) fail("it changed the number of outputs");
+  for (std::size_t i = 0; i < present.size(); ++i)
+    if (present[i] && !graph.find(TensorRef::parse(context.outputs[i]).node))
+      fail("it removed the output node '{}'", TensorRef::parse(context.outputs[i]).node);
+}
+
+}  // namespace
+
+void PipelineHistory::start(const Graph& graph, const PassContext& context) {
+  if (started_) return;
+  base_ = graph.clone();  // shares the weights: copies nodes and edges only
+  context_ = context;
+  started_ = true;
+}
+
+void PipelineHistory::restore(Graph& graph, PassContext& context) const {
+  graph = base_.clone();
+  context = context_;
+  for (const PipelineStep& step : done_) {
+    try {
+      apply(graph, step, context);
+    } catch (const Error& e) {
+      fail("undoing a failed step: transform '{}', which succeeded before, failed when run again: {}",
+           step.pass->name, e.what());
+    }
+  }
+}
+
 std::vector<StepResult> run_pipeline(Graph& graph, const std::vector<PipelineStep>& steps, PassContext& context,
                                      const PipelineOptions& options) {
+  PipelineHistory own;
+  PipelineHistory& history = options.history ? *options.history : own;
+  history.start(graph, context);
   std::vector<StepResult> results;
   for (const auto& step : steps) {
+    advise_heap();
     StepResult r;
     r.name = step.pass->name;
     r.nodes_before = graph.size();
-    Graph snapshot = graph.clone();  // shares the weights: copies nodes and edges only
-    const std::vector<bool> present = present_outputs(graph, context);
-    const PassContext saved = context;
     try {
-      const std::size_t warned = context.warnings.size();
-      bool changed = step.pass->run(graph, step.options, context);
-      validate(graph);
-      if (step.pass->fixed_point) {
-        int iterations = 1;
-        while (changed && iterations < kMaxIterations) {
-          const std::size_t before = context.warnings.size();
-          changed = step.pass->run(graph, step.options, context);
-          validate(graph);
-          ++iterations;
-          // A rerun repeats what it found still true (a dropout kept, say): say it once.
-          auto first = context.warnings.begin() + static_cast<std::ptrdiff_t>(warned);
-          auto earlier_end = context.warnings.begin() + static_cast<std::ptrdiff_t>(before);
-          context.warnings.erase(std::remove_if(earlier_end, context.warnings.end(),
-                                                [&](const std::string& w) {
-                                                  return std::find(first, earlier_end, w) != earlier_end;
-                                                }),
-                                 context.warnings.end());
-        }
-        if (changed)
-          context.warnings.push_back(
-              fmt::format("transform '{}' still changed the graph after {} iterations", r.name, kMaxIterations));
-      }
-      if (context.outputs.size() != present.size()) fail("it changed the number of outputs");
-      for (std::size_t i = 0; i < present.size(); ++i)
-        if (present[i] && !graph.find(TensorRef::parse(context.outputs[i]).node))
-          fail("it removed the output node '{}'", TensorRef::parse(context.outputs[i]).node);
+      apply(graph, step, context);
+      history.record(step);
     } catch (const Error& e) {
-      graph = std::move(snapshot);
-      std::vector<std::string> warnings = std::move(context.warnings);
-      context = saved;
+      std::vector<std::string> warnings = std::move(context.warnings);  // the failed step's too
+      history.restore(graph, context);
       context.warnings = std::move(warnings);
       if (!step.ignore_errors) fail("transform '{}' failed: {}", r.name, e.what());
       r.ok = false;
