@@ -8,7 +8,8 @@
 #      ONNX_BENCH_RUNS passes, default 200, alternating, thread CPU time);
 #   2. export: CPU time (user+sys, wait4's rusage) of `tfprod export
 #      anpr_estimator -o X.onnx` vs `-o X.pb`, median of ONNX_BENCH_REPS runs
-#      (default 5, alternating), with verification (as users run it; aim
+#      (default 9, alternating: system time varies by tens of ms from run to
+#      run on a VM), with verification (as users run it; aim
 #      ONNX <= 1.2x) and with --no-verify.
 #
 #   bash bench/onnx_bench.sh [BUILD_DIR]      (default ./build)
@@ -25,7 +26,7 @@ set -euo pipefail
 BUILD=${1:-./build}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CORPUS=${ONNX_BENCH_CORPUS:-$HERE/../../shared/corpus}
-REPS=${ONNX_BENCH_REPS:-5}
+REPS=${ONNX_BENCH_REPS:-9}
 RUNS=${ONNX_BENCH_RUNS:-200}
 CASES=(anpr_estimator keras_tf1_lenet_saver_and_frozen lenet_saver_tf20_compat mnist_estimator_tf15)
 

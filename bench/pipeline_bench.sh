@@ -6,7 +6,7 @@
 #   2. memory: `tfprod export` of a training directory with ~1 GiB of weights
 #      (bench/make_big_checkpoint.cc), peak RSS vs the output size (aim <= 1.3x),
 #      with and without verification;
-#   3. CPU: user+sys time (wait4's rusage), median of PIPE_BENCH_REPS runs (default 5), of
+#   3. CPU: user+sys time (wait4's rusage), median of PIPE_BENCH_REPS runs (default 9), of
 #      `tfprod export anpr_estimator` (aim < 100 ms) and of `tfprod freeze` vs
 #      the `freeze_graph` drop-in on the seed's freeze (aim <= 1.5x).
 #
@@ -27,7 +27,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CORPUS=${PIPE_BENCH_CORPUS:-$HERE/../../shared/corpus}
 MIB=${PIPE_BENCH_MIB:-1024}
 NODES=${PIPE_BENCH_NODES:-10000 20000 40000}
-REPS=${PIPE_BENCH_REPS:-5}
+REPS=${PIPE_BENCH_REPS:-9}
 SKIP=" ${PIPE_BENCH_SKIP:-} "
 
 die() { echo "pipeline_bench: $*" >&2; exit 1; }
