@@ -12,6 +12,7 @@
 // "<node>/_folded_<port>". Constant nodes nobody reads any more are removed.
 #include "tfprod/fold_constants.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <random>
@@ -154,6 +155,18 @@ std::optional<std::vector<Tensor>> run_kernel(Node& n, const eval::KernelDef& ke
   return std::move(ctx.outputs());
 }
 
+// How many distinct non-null nodes `key` gives over `items` (a node's uses:
+// sorted in a small vector, not hashed, as this runs once per Const).
+template <class Items, class Key>
+std::size_t distinct(const Items& items, Key key) {
+  std::vector<const Node*> nodes;
+  nodes.reserve(items.size());
+  for (const auto& item : items)
+    if (const Node* k = key(item)) nodes.push_back(k);
+  std::sort(nodes.begin(), nodes.end());
+  return static_cast<std::size_t>(std::unique(nodes.begin(), nodes.end()) - nodes.begin());
+}
+
 // Which nodes are constant, and their outputs. A Const is constant without
 // being read: its tensor is decoded only when a node being folded reads it,
 // and dropped once every reader has been visited. So folding a graph whose
@@ -170,10 +183,7 @@ class Constants {
   }
   void add_const(Node& n) {
     known_.insert(&n);
-    std::unordered_set<const Node*> readers;
-    for (const Use& u : n.uses())
-      if (u.input_index >= 0) readers.insert(u.node);
-    unread_[&n] = readers.size();
+    unread_[&n] = distinct(n.uses(), [](const Use& u) { return u.input_index >= 0 ? u.node : nullptr; });
   }
   Values& values() { return values_; }
 
@@ -201,9 +211,11 @@ class Constants {
 
   // Called once `n` was visited: Const values only `n` still needed go.
   void visited(const Node& n) {
-    std::unordered_set<const Node*> producers;
-    for (const auto& in : n.inputs) producers.insert(in.node);
-    for (const Node* p : producers) {
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+      const Node* p = n.inputs[i].node;
+      bool seen = false;  // a producer read twice counts once (a node has few inputs: no set)
+      for (std::size_t j = 0; j < i && !seen; ++j) seen = n.inputs[j].node == p;
+      if (seen) continue;
       auto it = unread_.find(p);
       if (it == unread_.end() || it->second == 0) continue;
       if (--it->second == 0) values_.erase(p);
