@@ -1,10 +1,12 @@
-// opencv_load_peak MODEL.pb INPUT_SHAPE (e.g. 1,8192)
+// opencv_load_peak [--tfprod-allocator] MODEL.pb INPUT_SHAPE (e.g. 1,8192)
 //
 // OpenCV 4.6 alone: readNetFromTensorflow(MODEL) and one forward pass on
 // zeros of INPUT_SHAPE (NCHW as OpenCV takes it). bench/pipeline_bench.sh
 // measures its peak RSS: the memory floor of any in-process verification
 // with OpenCV's TF importer, which holds the parsed GraphDef and its own
-// copy of the weights at once.
+// copy of the weights at once. --tfprod-allocator first makes the
+// allocator changes tfprod's executables make (tfprod/allocator.h), so that
+// the floor is measured as verification inside tfprod meets it.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -12,9 +14,16 @@
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
+#include "tfprod/allocator.h"
+
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--tfprod-allocator") {
+    tfprod::tune_allocator();
+    ++argv;
+    --argc;
+  }
   if (argc != 3) {
-    std::fprintf(stderr, "usage: opencv_load_peak MODEL.pb INPUT_SHAPE\n");
+    std::fprintf(stderr, "usage: opencv_load_peak [--tfprod-allocator] MODEL.pb INPUT_SHAPE\n");
     return 2;
   }
   std::vector<int> shape;

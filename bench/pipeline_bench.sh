@@ -127,7 +127,7 @@ if ! skipped memory; then
   OUT_BYTES=$(stat -c %s "$TMP/big.pb")
   rows=("export_noverify $NOVERIFY_BYTES --no-verify" "export_verify $OUT_BYTES (verified)")
   if [[ -n $OPENCV_PEAK ]]; then
-    timed opencv_alone "$OPENCV_PEAK" "$TMP/big.pb" 1,8192
+    timed opencv_alone "$OPENCV_PEAK" --tfprod-allocator "$TMP/big.pb" 1,8192
     rows+=("opencv_alone $OUT_BYTES OpenCV-alone")
   fi
   printf '%-30s %10s %10s %10s %8s %8s  %s\n' command out_MiB rss_MiB rss/out wall_s cpu_s "rss<=1.3x"
@@ -140,7 +140,7 @@ if ! skipped memory; then
       printf "%-30s %10.1f %10.1f %9.2fx %8.2f %8.2f  %s\n", n, o, r, r / o, w, c, (r / o <= 1.3 ? "met" : "MISSED") }'
   done
   echo "weights in the checkpoint: $W bytes; command: $TFPROD export DIR -o OUT.pb --input input:float:1,8192 -q [--no-verify]"
-  [[ -z $OPENCV_PEAK ]] || echo "OpenCV-alone: opencv_load_peak OUT.pb 1,8192 (readNetFromTensorflow + one forward): the floor of verification in OpenCV 4.6"
+  [[ -z $OPENCV_PEAK ]] || echo "OpenCV-alone: opencv_load_peak --tfprod-allocator OUT.pb 1,8192 (readNetFromTensorflow + one forward, tfprod's allocator tuning): the floor of verification in OpenCV 4.6"
   rm -rf "$TMP/big" "$TMP/big.pb"
 fi
 
@@ -157,7 +157,7 @@ if ! skipped cpu; then
   }
   # The floor of a verified export: OpenCV 4.6 alone reading the exported
   # model and running one forward (what verification asks of OpenCV).
-  run_opencv() { [[ -z $OPENCV_PEAK ]] || timed opencv_anpr "$OPENCV_PEAK" "$TMP/anpr.pb" 1,1,20,20; }
+  run_opencv() { [[ -z $OPENCV_PEAK ]] || timed opencv_anpr "$OPENCV_PEAK" --tfprod-allocator "$TMP/anpr.pb" 1,1,20,20; }
   run_export && run_freeze && run_dropin && run_opencv
   rm -f "$TMP"/export_anpr.runs "$TMP"/freeze.runs "$TMP"/freeze_graph.runs "$TMP"/opencv_anpr.runs
   for ((r = 1; r <= REPS; r++)); do run_export; run_freeze; run_dropin; run_opencv; done
@@ -171,7 +171,7 @@ if ! skipped cpu; then
         label["export_anpr"] = "tfprod export anpr_estimator -o X.pb"
         label["freeze"] = "tfprod freeze anpr_estimator --output softmax_tensor"
         label["freeze_graph"] = "freeze_graph (the seed'"'"'s flags, README)"
-        label["opencv_anpr"] = "OpenCV 4.6 alone: read X.pb + one forward"
+        label["opencv_anpr"] = "OpenCV 4.6 alone: read X.pb + forward (tuned)"
         printf "%-48s %8.0f %8.0f %8.1f  %s\n", label[n], c * 1000, w * 1000, m / 1024, runs }'
   done
   awk -v e="$(median export_anpr 3)" -v f="$(median freeze 3)" -v g="$(median freeze_graph 3)" 'BEGIN {
