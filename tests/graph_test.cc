@@ -91,6 +91,33 @@ node { name: "d" op: "Const" })"),
   }
 }
 
+// An edge to a node of another graph (a clone's, say) is caught by
+// validate, for data and for control inputs; the same graph passes.
+TEST(Graph, ValidateRefusesAnEdgeIntoAnotherGraph) {
+  const char* text = R"(
+node { name: "x" op: "Placeholder" }
+node { name: "y" op: "Identity" input: "x" }
+node { name: "z" op: "Identity" input: "y" })";
+  Graph g = Graph::from_graphdef(parse(text), "g.pb");
+  Graph other = g.clone();
+  EXPECT_NO_THROW(validate(g));
+  EXPECT_NO_THROW(validate(other));
+  g.set_input(*g.find("z"), 0, {other.find("x"), 0});
+  try {
+    validate(g);
+    FAIL() << "an input into the clone passed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("g.pb: node 'z': an input names a node that is not in the graph"),
+              std::string::npos)
+        << e.what();
+  }
+  g.set_input(*g.find("z"), 0, {g.find("y"), 0});
+  g.add_node("w", "NoOp");  // numbered anew: a node added since the last walk counts as present
+  EXPECT_NO_THROW(validate(g));
+  g.add_control_input(*g.find("w"), other.find("y"));
+  EXPECT_THROW(validate(g), Error);
+}
+
 TEST(Graph, WhileLoopBackEdgeIsNotACycle) {
   Graph g = Graph::from_graphdef(parse(R"(
 node { name: "enter" op: "Enter" input: "x" }

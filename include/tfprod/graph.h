@@ -192,7 +192,10 @@ class Graph {
   static void export_head(const Node& node, tfprod::tf::NodeDef* def);  // fields 1-4 only
   static void unlink_use(Node* producer, Use use);
   static void relink_use(Node* producer, Use from, Use to);
+  friend void validate(const Graph& graph);
   void number_nodes() const;  // sets every node's index_
+  // After number_nodes(): whether `n` (a live node of any graph) is one of these.
+  bool numbered_here(const Node* n) const { return n->index_ < nodes_.size() && nodes_[n->index_].get() == n; }
   std::string source_;
   std::vector<std::unique_ptr<Node>> nodes_;
   // Keys view the nodes' own names (a node outlives its entry; rename and

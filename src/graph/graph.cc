@@ -346,24 +346,22 @@ std::vector<Node*> Graph::topological_order() const {
 }
 
 void validate(const Graph& graph) {
-  // Membership by binary search in the sorted node pointers: an edge may
-  // point at a node a faulty pass deleted, so it is looked up, never read.
-  const std::vector<Node*> nodes = graph.nodes();
-  std::vector<const Node*> sorted(nodes.begin(), nodes.end());
-  std::sort(sorted.begin(), sorted.end(), std::less<const Node*>());
-  struct Present {
-    const std::vector<const Node*>& sorted;
-    bool count(const Node* n) const { return std::binary_search(sorted.begin(), sorted.end(), n, std::less<const Node*>()); }
-  } present{sorted};
-  for (const Node* n : nodes) {
+  // Membership by position: after numbering, a node of this graph is the one
+  // at its own index; a node of another graph (a clone's, say) is not. This
+  // reads each producer, which the Graph API keeps alive: remove_nodes
+  // refuses to remove a node that a remaining node still reads.
+  graph.number_nodes();
+  auto present = [&](const Node* p) { return graph.numbered_here(p); };
+  for (const auto& owned : graph.nodes_) {
+    const Node* n = owned.get();
     if (n->op.empty()) fail("{}: node '{}': has no op", graph.source(), n->name());
     for (const auto& in : n->inputs) {
-      if (!present.count(in.node))
+      if (!present(in.node))
         fail("{}: node '{}': an input names a node that is not in the graph", graph.source(), n->name());
       if (in.index < 0) fail("{}: node '{}': negative output index", graph.source(), n->name());
     }
     for (const Node* c : n->control_inputs)
-      if (!present.count(c))
+      if (!present(c))
         fail("{}: node '{}': a control input names a node that is not in the graph", graph.source(), n->name());
   }
   (void)graph.topological_order();
