@@ -47,10 +47,6 @@ std::vector<bool> present_outputs(const Graph& graph, const PassContext& context
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 // Runs one step's pass (to its fixed point, where it has one) and checks
 // what it left; throws Error when the pass fails or breaks the graph.
 void apply(Graph& graph, const PipelineStep& step, PassContext& context) {
