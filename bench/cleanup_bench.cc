@@ -149,13 +149,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> steps{"strip_unused_nodes"};
   for (const auto& s : tfprod::preset_steps(tfprod::Preset::kExport)) steps.push_back(s.transform);
   std::map<std::string, std::vector<double>> us_per_node;  // step -> per size
-  std::vector<double> total_per_node, nodes_of;
+  std::vector<double> total_per_node, nodes_of, clone_per_node;
   try {
     for (int size : sizes) {
       const int blocks = std::max(1, (size - 4) / kNodesPerBlock);
       tfprod::Graph graph = tfprod::Graph::from_graphdef(make_graph(blocks), "generated");
       nodes_of.push_back(static_cast<double>(graph.size()));
       const double n = static_cast<double>(graph.size());
+      {  // reference: a copy of every node and edge, linear by construction
+        auto t = std::chrono::steady_clock::now();
+        { tfprod::Graph copy = graph.clone(); }
+        clone_per_node.push_back(seconds_since(t) * 1e6 / n);
+      }
       tfprod::PassContext context{{"x"}, {"output"}, {}};
       std::string calls = "strip_unused_nodes " + tfprod::preset_transforms(tfprod::Preset::kExport);
       auto pipeline = tfprod::build_pipeline(tfprod::parse_transforms(calls));
@@ -190,7 +195,9 @@ int main(int argc, char** argv) {
   };
   for (const auto& s : steps) row(s, us_per_node[s]);
   row("total", total_per_node);
+  row("reference: clone+free", clone_per_node);
   std::printf("growth: per-node time at %.0f nodes / at %.0f nodes (1.0x = linear, %.1fx = quadratic)\n",
               nodes_of.back(), nodes_of.front(), nodes_of.back() / nodes_of.front());
+  std::printf("reference: Graph::clone and its freeing, linear work, show this machine's own per-node growth\n");
   return 0;
 }
