@@ -203,6 +203,144 @@ TEST(OpenCvPasses, SqrtRunsAsIs) {
   check(g, "opencv_pattern_order", "Pow");  // nothing to rewrite: OpenCV runs Sqrt itself
 }
 
+TEST(OpenCvPasses, LoneNegAndRsqrtBecomeOpsOpenCvRuns) {
+  const std::string neg = conv() + node("y", "Neg", {"conv"});
+  EXPECT_NE(preflight_text(opencv_preflight(test::parse_graph(neg))).find("y (Neg)"), std::string::npos);
+  check(neg, "opencv_unary_ops", "Neg");
+  const std::string rsqrt = conv() + node("e", "Exp", {"conv"}) + node("y", "Rsqrt", {"e"});
+  EXPECT_NE(preflight_text(opencv_preflight(test::parse_graph(rsqrt))).find("y (Rsqrt)"), std::string::npos);
+  check(rsqrt, "opencv_unary_ops", "Rsqrt");
+  Graph after = test::apply_transforms(test::parse_graph(rsqrt), "opencv_unary_ops", {"x"}, {"y"});
+  EXPECT_EQ(after.find("y")->op, "Reciprocal");  // the output keeps its name
+  EXPECT_EQ(preflight_text(opencv_preflight(after)), "");
+}
+
+TEST(OpenCvPasses, PReluAndL2NormalizeKeepTheNegAndRsqrtOpenCvFuses) {
+  // Keras' PReLU: relu(x) + (-alpha) * relu(-x).
+  const std::string alpha =
+      "node { name: 'alpha' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } } attr { key: 'value' value { "
+      "tensor { dtype: DT_FLOAT tensor_shape { dim { size: 3 } } float_val: 0.1 float_val: 0.2 float_val: 0.3 } } } "
+      "}\n";
+  const std::string prelu = conv() + alpha + node("pos", "Relu", {"conv"}) + node("negx", "Neg", {"conv"}) +
+                            node("reluneg", "Relu", {"negx"}) + node("nalpha", "Neg", {"alpha"}) +
+                            node("mul", "Mul", {"nalpha", "reluneg"}) + node("y", "AddV2", {"pos", "mul"});
+  EXPECT_EQ(preflight_text(opencv_preflight(test::parse_graph(prelu))), "");
+  Graph kept = test::apply_transforms(test::parse_graph(prelu), "opencv_unary_ops", {"x"}, {"y"});
+  EXPECT_EQ(test::graph_text(kept), test::graph_text(test::parse_graph(prelu)));
+  check(prelu, "opencv_pattern_order", "Tile");  // exports and verifies with its Negs
+  // The same with the Add's inputs swapped is no pattern OpenCV knows: the
+  // Neg goes, and the pre-flight names the Add, which OpenCV 4.6 fails on.
+  std::string swapped = prelu;
+  const std::string order = "input: \"pos\" input: \"mul\"";
+  swapped.replace(swapped.find(order), order.size(), "input: \"mul\" input: \"pos\"");
+  const std::string said = preflight_text(opencv_preflight(test::parse_graph(swapped)));
+  EXPECT_NE(said.find("negx (Neg)"), std::string::npos) << said;
+  Graph rewritten = test::apply_transforms(test::parse_graph(swapped), "opencv_unary_ops", {"x"}, {"y"});
+  EXPECT_EQ(count_op(rewritten, "Neg"), 1);  // Neg(alpha) is a constant, left to fold_constants
+  test::expect_same_outputs(test::parse_graph(swapped), rewritten, {"y"},
+                            test::random_feeds(rewritten, {"y"}), 1e-6);
+  Graph folded = test::apply_transforms(rewritten, "fold_constants", {"x"}, {"y"});
+  EXPECT_NE(preflight_text(opencv_preflight(folded)).find("y (AddV2): adds 'mul'"), std::string::npos)
+      << preflight_text(opencv_preflight(folded));
+  const std::string l2 = conv() + ints("axes", {1, 2, 3}) + node("sq", "Square", {"conv"}) +
+                         reduce("sum", "Sum", "sq", "axes", true) + node("r", "Rsqrt", {"sum"}) +
+                         node("y", "Mul", {"conv", "r"});
+  Graph l2_kept = test::apply_transforms(test::parse_graph(l2), "opencv_unary_ops", {"x"}, {"y"});
+  EXPECT_EQ(test::graph_text(l2_kept), test::graph_text(test::parse_graph(l2)));
+}
+
+// Add(t, Mul(u, c)), c a per-channel Const: OpenCV 4.6 fails on it (a
+// scalar c is fine); the pre-flight says so, and OpenCV agrees.
+TEST(OpenCvPreflight, AddOfAChannelScaledTensor) {
+  for (bool per_channel : {true, false}) {
+    SCOPED_TRACE(per_channel ? "per channel" : "scalar");
+    const std::string c =
+        std::string("node { name: 'c' op: 'Const' attr { key: 'dtype' value { type: DT_FLOAT } } attr { key: 'value' "
+                    "value { tensor { dtype: DT_FLOAT tensor_shape {") +
+        (per_channel ? " dim { size: 3 } } float_val: 0.1 float_val: 0.2 float_val: 0.3" : " } float_val: 0.3") +
+        " } } } }\n";
+    const std::string g = conv() + c + node("s", "Sigmoid", {"conv"}) + node("t", "Tanh", {"conv"}) +
+                          node("m", "Mul", {"c", "t"}) + node("y", "AddV2", {"s", "m"});
+    EXPECT_EQ(preflight_text(opencv_preflight(test::parse_graph(g))).find("y (AddV2): adds 'm'") != std::string::npos,
+              per_channel);
+    fs::path dir = test::scratch_dir();
+    std::ofstream(dir / "g.pbtxt") << g;
+    ExportOptions options;
+    options.source = dir / "g.pbtxt";
+    options.inputs = {InputSpec::parse("x")};
+    options.outputs = {"y"};
+    bool verified = false;
+    try {
+      verified = export_model(options, dir / "model.pb").verified;
+    } catch (const Error&) {
+    }
+    EXPECT_EQ(verified, !per_channel) << "OpenCV 4.6 itself";
+  }
+}
+
+// OpenCV 4.6 creates these by op name as its own layers; the pre-flight
+// passes them, and the export verifies each in OpenCV.
+TEST(OpenCvPreflight, UnaryOpsOpenCvCreatesByName) {
+  for (const char* op : {"Erf", "Ceil", "Log", "Round", "Acos", "Asin", "Atan", "Cos", "Cosh", "Sin", "Sinh", "Tan",
+                         "Sign", "Reciprocal", "Selu"}) {
+    SCOPED_TRACE(op);
+    // Inputs in (-1, 1) for acos and asin; exp keeps log's input positive.
+    const std::string in = std::string(op) == "Log" ? "e" : "t";
+    const std::string g = conv() + node("t", "Tanh", {"conv"}) + node("e", "Exp", {"conv"}) + node("y", op, {in});
+    EXPECT_EQ(preflight_text(opencv_preflight(test::parse_graph(g))), "");
+    check(g, "opencv_pattern_order", "Tile");
+  }
+}
+
+// Element-wise ops on two computed tensors, as OpenCV 4.6 runs them
+// (measured: these are its results); the pre-flight says the same.
+TEST(OpenCvPreflight, TwoTensorElementwiseOps) {
+  struct Case {
+    std::string op;
+    Shape a, b;
+    bool placeholders;  // both operands are network inputs
+    bool runs;
+  };
+  for (const Case& c : std::vector<Case>{{"AddV2", {1, 4, 4, 4}, {1, 4, 4, 4}, true, true},
+                                         {"AddV2", {1, 4, 4, 4}, {1, 1, 1, 4}, true, true},
+                                         {"AddV2", {1, 1, 1, 4}, {1, 4, 4, 4}, true, true},
+                                         {"Sub", {2, 4, 4, 4}, {2, 1, 1, 4}, true, true},
+                                         {"AddV2", {1, 4, 4, 1}, {1, 4, 4, 4}, true, false},
+                                         {"AddV2", {1, 4, 4, 4}, {1, 4, 1, 4}, true, false},
+                                         {"AddV2", {1, 4, 4, 4}, {1, 1, 1, 1}, true, false},
+                                         {"AddV2", {2, 3}, {1, 3}, true, false},
+                                         {"AddV2", {1, 4, 4, 4}, {4}, true, false},
+                                         {"Mul", {1, 4, 4, 4}, {1, 1, 1, 4}, true, false},
+                                         {"Mul", {1, 4, 4, 4}, {1, 4, 4, 4}, true, false},
+                                         {"RealDiv", {1, 4, 4, 4}, {1, 4, 4, 4}, true, false},
+                                         {"Mul", {1, 4, 4, 4}, {1, 4, 4, 4}, false, true},
+                                         {"RealDiv", {1, 4, 4, 4}, {1, 4, 4, 4}, false, true},
+                                         {"Maximum", {1, 4, 4, 4}, {1, 4, 4, 4}, false, false},
+                                         {"Minimum", {1, 4, 4, 4}, {1, 4, 4, 4}, false, false}}) {
+    SCOPED_TRACE(c.op + " " + shape_string(c.a) + " " + shape_string(c.b) + (c.placeholders ? " inputs" : ""));
+    std::string g = shaped_placeholder("a", c.a) + shaped_placeholder("b", c.b);
+    if (c.placeholders) {
+      g += node("y", c.op, {"a", "b"});
+    } else {  // Relu(a) and Sigmoid(b): computed tensors
+      g += node("ra", "Relu", {"a"}) + node("sb", "Sigmoid", {"b"}) + node("y", c.op, {"ra", "sb"});
+    }
+    EXPECT_EQ(preflight_text(opencv_preflight(test::parse_graph(g))).empty(), c.runs)
+        << preflight_text(opencv_preflight(test::parse_graph(g)));
+    fs::path dir = test::scratch_dir();
+    std::ofstream(dir / "g.pbtxt") << g;
+    ExportOptions options;
+    options.source = dir / "g.pbtxt";
+    options.inputs = {InputSpec::parse("a"), InputSpec::parse("b")};
+    options.outputs = {"y"};
+    bool verified = false;
+    try {
+      verified = export_model(options, dir / "model.pb").verified;
+    } catch (const Error&) {
+    }
+    EXPECT_EQ(verified, c.runs) << "OpenCV 4.6 itself";
+  }
+}
+
 // --- opencv_extra nets the export used to refuse ----------------------------
 
 struct Net {

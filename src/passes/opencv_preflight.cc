@@ -4,11 +4,13 @@
 
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "passes/passes.h"
 #include "passes/static_shape.h"
 #include "tfprod/tensor.h"
 #include "tfprod/tf/framework/tensor.pb.h"
+#include "tfprod/error.h"
 #include "tfprod/rewrite.h"
 #include "tfprod/tensor_values.h"
 
@@ -29,8 +31,10 @@ const std::set<std::string>& supported() {
       "ArgMax", "ArgMin", "Minimum", "Maximum", "Rsqrt", "Shape", "Prod", "Dropout", "PlaceholderWithDefault",
       "Switch", "Merge", "NoOp", "NextIteration", "Floor", "Neg", "Softplus", "Softsign",
       // Not in the importer's list, but created by op name as OpenCV's own
-      // layer of that type, one input: measured exact (OpenCvGaps.SqrtRunsAsIs).
-      "Sqrt"};
+      // layer of that type, one input: measured exact (OpenCvGaps.SqrtRunsAsIs,
+      // OpenCvPasses.UnaryOpsOpenCvCreatesByName).
+      "Sqrt", "Erf", "Ceil", "Log", "Round", "Acos", "Asin", "Atan", "Cos", "Cosh", "Sin", "Sinh", "Tan", "Sign",
+      "Reciprocal", "Selu"};
   return ops;
 }
 
@@ -148,22 +152,128 @@ bool scalar_axis_in_content(const Node* n) {
   return v && v->tensor().tensor_shape().dim_size() == 0 && !v->tensor().tensor_content().empty();
 }
 
+// Max(x, Mul(alpha, x)) with a scalar Const alpha, either order: OpenCV fuses it into LeakyRelu.
+bool leaky_relu(const Node& n) {
+  if (n.op != "Maximum" || n.inputs.size() != 2) return false;
+  for (int m = 0; m < 2; ++m) {
+    const Node& mul = *n.inputs[m].node;
+    if (mul.op != "Mul" || mul.inputs.size() != 2) continue;
+    for (int a = 0; a < 2; ++a) {
+      auto alpha = const_tensor(*mul.inputs[a].node);
+      if (alpha && alpha->num_elements() == 1 && mul.inputs[1 - a] == n.inputs[1 - m]) return true;
+    }
+  }
+  return false;
+}
+
+// The two-tensor forms of OpenCV 4.6's element-wise layers (measured with
+// placeholders and computed tensors, OpenCvPreflight.TwoTensorElementwiseOps):
+// Maximum and Minimum take a constant (or are a LeakyRelu); Mul and RealDiv
+// of two network inputs fail ("inputs.size() == requiredOutputs"); shapes
+// must be equal, except Add / Sub of [N,H,W,C] and [N,1,1,C].
+bool elementwise_pair(const Node& n, const std::unordered_set<const Node*>& constant) {
+  static const std::set<std::string> ops = {"Add", "AddV2", "Sub", "Mul", "RealDiv", "Maximum", "Minimum"};
+  auto computed = [&](const Node* in) { return in->op != "Const" && !constant.count(in); };
+  return ops.count(n.op) && n.inputs.size() == 2 && computed(n.inputs[0].node) && computed(n.inputs[1].node);
+}
+
+// Nodes that compute a constant: Consts, and ops that read only such nodes
+// (Neg(alpha) in a PReLU before constant folding).
+std::unordered_set<const Node*> constant_nodes(const Graph& graph) {
+  std::unordered_set<const Node*> constant;
+  std::vector<Node*> order;
+  try {
+    order = graph.topological_order();
+  } catch (const Error&) {
+    return constant;  // a cycle: judge by the Consts alone
+  }
+  for (const Node* n : order) {
+    bool c = n->op == "Const";
+    if (!c && !n->inputs.empty() && !n->op.starts_with("Placeholder") && !n->op.starts_with("Random")) {
+      c = true;
+      for (const auto& in : n->inputs) c = c && constant.count(in.node);
+    }
+    if (c) constant.insert(n);
+  }
+  return constant;
+}
+
+std::string elementwise_problem(const Node& n, const std::map<const Node*, std::pair<Shape, Shape>>& shapes) {
+  if ((n.op == "Maximum" || n.op == "Minimum") && !leaky_relu(n))
+    return "OpenCV 4.6 takes " + n.op + " of a tensor and a constant (or LeakyRelu's max(x, a*x)), not of two "
+           "computed tensors (\"Can't create layer\")";
+  if ((n.op == "Mul" || n.op == "RealDiv") && n.inputs[0].node->op.starts_with("Placeholder") &&
+      n.inputs[1].node->op.starts_with("Placeholder"))
+    return "OpenCV 4.6 fails on " + n.op + " of two network inputs (\"inputs.size() == requiredOutputs\")";
+  // Add(t, Mul(u, c)) with c a per-channel Const: OpenCV 4.6 fails on the
+  // Mul ("Const input blob for weights not found"), but in Keras' PReLU.
+  if (n.op == "Add" || n.op == "AddV2")
+    for (const auto& in : n.inputs) {
+      const Node& m = *in.node;
+      if (m.op != "Mul" || m.inputs.size() != 2) continue;
+      for (const auto& f : m.inputs) {
+        auto c = const_tensor(*f.node);
+        if (!c || c->num_elements() <= 1) continue;
+        const Node& other = *m.inputs[&f == &m.inputs[0] ? 1 : 0].node;
+        const bool prelu = other.op == "Relu" && other.inputs.size() == 1 && other.inputs[0].node->op == "Neg" &&
+                           passes::part_of_prelu(*other.inputs[0].node);
+        if (!prelu)
+          return "adds '" + m.name() + "', a product with the constant '" + f.node->name() + "' of " +
+                 std::to_string(c->num_elements()) + " values, to a computed tensor: OpenCV 4.6 fails on it "
+                 "(\"Const input blob for weights not found\")";
+      }
+    }
+  for (const auto& in : n.inputs)  // x * Rsqrt(...) of tf.nn.l2_normalize, which OpenCV fuses
+    if (n.op == "Mul" && in.node->op == "Rsqrt" && passes::part_of_l2_normalize(*in.node)) return "";
+  auto s = shapes.find(&n);
+  if (s == shapes.end() || s->second.first == s->second.second) return "";
+  const Shape& a = s->second.first;
+  const Shape& b = s->second.second;
+  auto channel_vector = [](const Shape& big, const Shape& small) {
+    return big.size() == 4 && small.size() == 4 && small[0] == big[0] && small[1] == 1 && small[2] == 1 &&
+           small[3] == big[3];
+  };
+  if ((n.op == "Add" || n.op == "AddV2" || n.op == "Sub") && (channel_vector(a, b) || channel_vector(b, a))) return "";
+  return "broadcasts " + shape_string(a) + " with " + shape_string(b) + ": OpenCV 4.6 needs equal shapes here" +
+         (n.op == "Add" || n.op == "AddV2" || n.op == "Sub" ? " (or [N,H,W,C] with [N,1,1,C])" : "") +
+         " (\"numChannels == input_channels\")";
+}
+
 }  // namespace
 
 std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
   std::vector<PreflightIssue> issues;
-  // Ranks of the reductions' inputs, from one evaluation on zeros.
+  // Shapes from evaluations on zeros: the ranks of the reductions' inputs,
+  // both operands of the element-wise ops on two computed tensors.
   std::map<const Node*, int64_t> ranks;
-  std::vector<const Node*> reduces;
-  std::vector<Endpoint> reduced;
+  std::map<const Node*, std::pair<Shape, Shape>> pair_shapes;
+  std::vector<const Node*> reduces, pairs;
+  std::vector<Endpoint> wanted;
+  // Which operands are constant needs a graph walk: only where some op may be a pair.
+  const std::unordered_set<const Node*> consts_only = {};
+  bool maybe_pairs = false;
+  for (const Node* n : graph.nodes()) maybe_pairs = maybe_pairs || elementwise_pair(*n, consts_only);
+  const std::unordered_set<const Node*> constant = maybe_pairs ? constant_nodes(graph) : consts_only;
   for (const Node* n : graph.nodes())
     if ((n->op == "Mean" || n->op == "Sum") && n->inputs.size() == 2 && !global_pooling(*n)) {
       reduces.push_back(n);
-      reduced.push_back(n->inputs[0]);
+      wanted.push_back(n->inputs[0]);
     }
-  if (!reduces.empty())
+  for (const Node* n : graph.nodes())
+    if (elementwise_pair(*n, constant)) {
+      pairs.push_back(n);
+      wanted.push_back(n->inputs[0]);
+      wanted.push_back(n->inputs[1]);
+    }
+  // Two evaluations, not one: either may fail (an op without a kernel) where the other works.
+  std::vector<Endpoint> reduced(wanted.begin(), wanted.begin() + static_cast<std::ptrdiff_t>(reduces.size()));
+  std::vector<Endpoint> operands(wanted.begin() + static_cast<std::ptrdiff_t>(reduces.size()), wanted.end());
+  if (!reduced.empty())
     if (auto shapes = passes::static_shapes(graph, reduced))
       for (std::size_t i = 0; i < reduces.size(); ++i) ranks[reduces[i]] = static_cast<int64_t>((*shapes)[i].size());
+  if (!operands.empty())
+    if (auto shapes = passes::static_shapes(graph, operands))
+      for (std::size_t i = 0; i < pairs.size(); ++i) pair_shapes[pairs[i]] = {(*shapes)[2 * i], (*shapes)[2 * i + 1]};
   for (const Node* n : graph.nodes()) {
     auto add = [&](std::string hint) { issues.push_back({n->name(), n->op, std::move(hint)}); };
     if (!supported().count(n->op)) {
@@ -196,6 +306,12 @@ std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
           ": OpenCV 4.6 counts it as an input (\"num_inputs == 5 ... is 6\" on a batch norm); run "
           "opencv_drop_control_inputs");
     if (std::string why = reduce_problem(n, ranks); !why.empty()) add(why);
+    if ((n->op == "Neg" || n->op == "Rsqrt") && n->inputs.size() == 1 && n->inputs[0].node->op != "Const" &&
+        !passes::part_of_prelu(*n) && !passes::part_of_l2_normalize(*n))
+      add("OpenCV 4.6 has no layer for a lone " + n->op +
+          " (it reads one only inside the PReLU and l2_normalize patterns it fuses); run opencv_unary_ops");
+    if (elementwise_pair(*n, constant))
+      if (std::string why = elementwise_problem(*n, pair_shapes); !why.empty()) add(why);
     if (!n->uses().empty() && passes::opencv_reads_partially(*n))
       add("lists " + std::to_string(passes::stored_values(n->attr("value")->tensor())) +
           " values for its shape " + shape_string(shape_from_proto(n->attr("value")->tensor().tensor_shape())) +

@@ -57,13 +57,49 @@ Node& add_scalar_int_const(Graph& graph, std::string name, int32_t value) {
 namespace tfprod::passes {
 
 bool part_of_l2_normalize(const Node& n) {
-  if (n.op != "Sum" || n.inputs.empty() || n.inputs[0].node->op != "Square") return false;
+  auto sum_of_square = [](const Node& s) {
+    return s.op == "Sum" && !s.inputs.empty() && s.inputs[0].node->op == "Square";
+  };
+  if (n.op == "Rsqrt") {  // Rsqrt(Sum(Square(x))), or of Maximum / Add (the epsilon) of it
+    if (n.inputs.size() != 1) return false;
+    const Node& in = *n.inputs[0].node;
+    if (sum_of_square(in)) return true;
+    if (in.op != "Maximum" && in.op != "Add" && in.op != "AddV2") return false;
+    for (const auto& e : in.inputs)
+      if (sum_of_square(*e.node)) return true;
+    return false;
+  }
+  if (!sum_of_square(n)) return false;
   for (const Use& u : n.uses()) {
     if (u.node->op == "Rsqrt") return true;
     for (const Use& v : u.node->uses())
       if (v.node->op == "Rsqrt") return true;
   }
   return false;
+}
+
+bool part_of_prelu(const Node& neg) {
+  // Keras' PReLU: Add(Relu(x), Mul(-alpha, Relu(Neg(x)))), in this input order (measured in OpenCV 4.6).
+  auto single_use = [](const Node& n, const char* op, int input) -> const Node* {
+    if (n.uses().size() != 1) return nullptr;
+    const Use& u = n.uses()[0];
+    return u.node->op == op && u.input_index == input ? u.node : nullptr;
+  };
+  if (neg.op != "Neg" || neg.inputs.size() != 1) return false;
+  const Node* relu = single_use(neg, "Relu", 0);
+  const Node* mul = relu ? single_use(*relu, "Mul", 1) : nullptr;
+  if (!mul || mul->inputs.size() != 2) return false;
+  const Node* alpha = mul->inputs[0].node;
+  if (alpha->op == "Neg" && alpha->inputs.size() == 1) alpha = alpha->inputs[0].node;
+  if (alpha->op != "Const") return false;
+  const Node* add = nullptr;
+  if (mul->uses().size() == 1 && mul->uses()[0].input_index == 1 &&
+      (mul->uses()[0].node->op == "Add" || mul->uses()[0].node->op == "AddV2"))
+    add = mul->uses()[0].node;
+  if (!add || add->inputs.size() != 2) return false;
+  const Endpoint pos = add->inputs[0];
+  return pos.index == 0 && pos.node->op == "Relu" && pos.node->inputs.size() == 1 &&
+         pos.node->inputs[0] == neg.inputs[0];
 }
 
 }  // namespace tfprod::passes

@@ -24,8 +24,12 @@ namespace tfprod::passes {
 // or Split axis).
 Node& add_scalar_int_const(Graph& graph, std::string name, int32_t value);
 
-// Sum(Square(x)) read on the way to an Rsqrt: the nodes OpenCV fuses into
-// L2Normalize (tf.nn.l2_normalize); no pass may split them.
+// Sum(Square(x)) read on the way to an Rsqrt, or that Rsqrt: the nodes
+// OpenCV fuses into L2Normalize (tf.nn.l2_normalize); no pass may split them.
 bool part_of_l2_normalize(const Node& n);
+
+// The Neg of Keras' PReLU, Add(Relu(x), Mul(alpha, Relu(Neg(x)))), which
+// OpenCV 4.6 fuses (it has no layer for a lone Neg).
+bool part_of_prelu(const Node& neg);
 
 }  // namespace tfprod::passes
