@@ -17,6 +17,20 @@ TEST_F(MalformedCheckpoint, TheUndamagedExampleFreezes) {
   EXPECT_TRUE(fs::exists(out()));
 }
 
+const std::string kLfsPointer =
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    "size 12345\n";
+
+TEST_F(MalformedCheckpoint, GitLfsPointersInPlaceOfTheIndexAndTheData) {
+  const std::string index_bytes = slurp(index());
+  spit(index(), kLfsPointer);
+  expect_freeze_rejected({"model.ckpt-1000.index", "Git LFS pointer", "git lfs pull"});
+  spit(index(), index_bytes);
+  spit(data(), kLfsPointer);
+  expect_freeze_rejected({"model.ckpt-1000.data-00000-of-00001", "Git LFS pointer", "12345 bytes"});
+}
+
 TEST_F(MalformedCheckpoint, IndexEmpty) {
   spit(index(), "");
   expect_freeze_rejected({"model.ckpt-1000.index"});

@@ -14,6 +14,17 @@ std::string freeze_graph_args(const std::string& graph, const fs::path& out) {
   return "freeze " + graph + " --checkpoint model.ckpt-1000 --output softmax_tensor -o " + out.string();
 }
 
+// A repository cloned without `git lfs` holds pointers in place of the files.
+const std::string kLfsPointer =
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    "size 12345\n";
+
+TEST_F(MalformedGraph, GitLfsPointerInPlaceOfTheGraph) {
+  spit(file("graph.pbtxt"), kLfsPointer);
+  expect_freeze_rejected({"graph.pbtxt", "Git LFS pointer", "12345 bytes", "git lfs pull"});
+}
+
 TEST_F(MalformedGraph, GraphFileEmpty) {
   spit(file("graph.pbtxt"), "");
   expect_freeze_rejected({"graph.pbtxt", "empty"});

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "core/crc32c.h"
+#include "core/lfs_pointer.h"
 #include "tfprod/error.h"
 
 namespace tfprod::checkpoint {
@@ -31,6 +32,13 @@ DataFile::DataFile(std::string path, const std::string& tensor) : path_(std::mov
     fail("{}: {}: data shard is not a regular file", path_, tensor);
   }
   size_ = static_cast<uint64_t>(st.st_size);
+  try {
+    core::refuse_lfs_pointer(path_, fd_, size_);
+  } catch (...) {
+    ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif

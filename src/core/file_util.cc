@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "core/lfs_pointer.h"
 #include "tfprod/error.h"
 
 namespace tfprod {
@@ -38,6 +39,7 @@ std::string read_file(const fs::path& path, uint64_t max_bytes) {
     done += static_cast<std::size_t>(n);
   }
   ::close(fd);
+  core::refuse_lfs_pointer(path.string(), out);
   return out;
 }
 

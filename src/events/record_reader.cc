@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/crc32c.h"
+#include "core/lfs_pointer.h"
 #include "tfprod/error.h"
 #include "tfprod/events.h"
 
@@ -56,6 +57,13 @@ RecordReader::RecordReader(const std::filesystem::path& file, std::size_t buffer
     fail("{}: not a regular file", path_);
   }
   size_ = static_cast<uint64_t>(st.st_size);
+  try {
+    core::refuse_lfs_pointer(path_, fd_, size_);
+  } catch (...) {
+    ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif

@@ -1,0 +1,35 @@
+#include "core/lfs_pointer.h"
+
+#include <unistd.h>
+
+#include "tfprod/error.h"
+
+namespace tfprod::core {
+
+namespace {
+constexpr std::string_view kHead = "version https://git-lfs.github.com/spec/";
+constexpr uint64_t kMaxPointer = 1024;  // real pointers are ~130 bytes
+}  // namespace
+
+bool is_lfs_pointer(std::string_view bytes) { return bytes.size() <= kMaxPointer && bytes.starts_with(kHead); }
+
+void refuse_lfs_pointer(const std::string& path, std::string_view bytes) {
+  if (!is_lfs_pointer(bytes)) return;
+  std::string size;
+  if (auto at = bytes.find("\nsize "); at != std::string_view::npos) {
+    for (std::size_t i = at + 6; i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9'; ++i) size += bytes[i];
+  }
+  fail("{}: a Git LFS pointer ({} bytes), not the file it stands for{}: fetch the real file (git lfs pull, or "
+       "download it from the repository's web page)",
+       path, bytes.size(), size.empty() ? "" : " (" + size + " bytes)");
+}
+
+void refuse_lfs_pointer(const std::string& path, int fd, uint64_t size) {
+  if (size > kMaxPointer || size < kHead.size()) return;
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  const ssize_t n = ::pread(fd, bytes.data(), bytes.size(), 0);
+  if (n != static_cast<ssize_t>(bytes.size())) return;  // the reader's own checks say what is wrong
+  refuse_lfs_pointer(path, bytes);
+}
+
+}  // namespace tfprod::core
