@@ -224,6 +224,27 @@ TEST(ExportCli, InputShapeThatDoesNotFit) {
   EXPECT_FALSE(fs::exists(dir / "out.pb"));
 }
 
+// A graph with variables and no checkpoint, cut below the variables: the
+// model needs no checkpoint. Cut above them, the error names the variable.
+TEST(ExportCli, InputsBelowTheVariablesNeedNoCheckpoint) {
+  fs::path dir = test::scratch_dir();
+  const std::string var = R"(attr { key: "dtype" value { type: DT_FLOAT } } attr { key: "shape" value { shape { dim { size: 1 } } } })";
+  std::ofstream(dir / "graph.pbtxt")
+      << "node { name: 'a' op: 'VariableV2' " << var << " }\n"
+      << "node { name: 'a/read' op: 'Identity' input: 'a' attr { key: 'T' value { type: DT_FLOAT } } }\n"
+      << "node { name: 'x' op: 'Placeholder' attr { key: 'dtype' value { type: DT_FLOAT } } }\n"
+      << "node { name: 'y' op: 'Sigmoid' input: 'a/read' attr { key: 'T' value { type: DT_FLOAT } } }\n"
+      << "node { name: 'z' op: 'AddV2' input: 'y' input: 'x' attr { key: 'T' value { type: DT_FLOAT } } }\n";
+  auto r = test::run(q(test::tool("tfprod")) + " export graph.pbtxt -o out.pb --output y --input a/read:float:1", dir);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(dir / "out.pb"));
+  auto above = test::run(q(test::tool("tfprod")) + " export graph.pbtxt -o out2.pb --output z --input x:float:1", dir);
+  EXPECT_EQ(above.exit_code, 1) << above.output;
+  EXPECT_NE(above.output.find("the outputs read variable 'a' but no checkpoint was found"), std::string::npos)
+      << above.output;
+  EXPECT_FALSE(fs::exists(dir / "out2.pb"));
+}
+
 TEST(ExportCli, UnverifiedModelIsNotWrittenButTheReportIs) {
   TFPROD_REQUIRE_CORPUS();
   fs::path dir = test::scratch_dir();

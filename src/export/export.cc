@@ -347,12 +347,23 @@ PreparedExport prepare_export(const ExportOptions& options) {
     for (const auto& n : fr.notes) report.notes.push_back(n);
     report.steps.push_back(std::move(record));
   } else {
-    std::vector<const Node*> roots;
-    for (const auto& o : outputs) roots.push_back(graph.find(TensorRef::parse(o).node));
-    for (const Node* n : ancestors(roots))
+    // The variables the outputs read, not looking past the inputs (the cut removes what is above them).
+    std::unordered_set<const Node*> cut, seen;
+    for (const auto& in : inputs)
+      if (const Node* n = graph.find(TensorRef::parse(in.name).node)) cut.insert(n);
+    std::vector<const Node*> stack;
+    for (const auto& o : outputs)
+      if (const Node* n = graph.find(TensorRef::parse(o).node)) stack.push_back(n);
+    while (!stack.empty()) {
+      const Node* n = stack.back();
+      stack.pop_back();
+      if (!seen.insert(n).second || cut.count(n)) continue;
       if (n->op == "VariableV2" || n->op == "Variable" || n->op == "VarHandleOp")
         fail("{}: the outputs read variable '{}' but no checkpoint was found; pass --checkpoint PREFIX",
              options.source.string(), n->name());
+      for (const auto& in : n->inputs) stack.push_back(in.node);
+      for (const Node* c : n->control_inputs) stack.push_back(c);
+    }
   }
 
   const bool onnx = options.format == ModelFormat::kOnnx;
