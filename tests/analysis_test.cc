@@ -62,6 +62,24 @@ TEST(GuessIo, TwoIndependentHeadsAreBothOutputs) {
   EXPECT_EQ(names_of(guess_io(g).outputs), (std::vector<std::string>{"a", "b"}));
 }
 
+// An Estimator regression: the loss (L2Loss of prediction - labels) is no
+// sink (its summary and the gradients read it), and the labels come from the
+// input pipeline: the prediction is what the loss compares with a target.
+TEST(GuessIo, RegressionLossReadOnlyByItsSummaryNamesThePrediction) {
+  const std::string iterator =
+      "node { name: 'IteratorGetNext' op: 'IteratorGetNext' attr { key: 'output_types' value { list { type: DT_FLOAT "
+      "type: DT_FLOAT } } } attr { key: 'output_shapes' value { list { shape { dim { size: -1 } dim { size: 2 } } "
+      "shape { dim { size: -1 } dim { size: 1 } } } } } }\n";
+  Graph g = test::parse_graph(
+      iterator + test::scalar_const("w", 2) + node("dense/MatMul", "Mul", {"IteratorGetNext", "w"}) +
+      node("dense/BiasAdd", "BiasAdd", {"dense/MatMul", "w"}) + node("sub", "Sub", {"dense/BiasAdd", "IteratorGetNext:1"}) +
+      node("L2Loss", "L2Loss", {"sub"}) + test::scalar_const("loss/tags", 0) +
+      node("loss", "ScalarSummary", {"loss/tags", "L2Loss"}) + node("gradients/L2Loss_grad/mul", "Mul", {"sub", "w"}));
+  IoGuess guess = guess_io(g);
+  EXPECT_EQ(names_of(guess.outputs), std::vector<std::string>{"dense/BiasAdd"});
+  EXPECT_EQ(names_of(guess.inputs), std::vector<std::string>{"IteratorGetNext"});
+}
+
 TEST(TrainingRoles, SaverLossAndGradientsAreTrainingOnly) {
   Graph g = test::parse_graph(kSmall);
   auto roles = training_roles(g);

@@ -147,7 +147,10 @@ class IoGuesser {
     if (!given_.empty()) {
       keep_given();
     } else {
-      const std::vector<const Node*> anchors = sort_sinks();
+      std::vector<const Node*> anchors = sort_sinks();
+      // No output and no loss among the sinks: the loss is read only by its
+      // summary and the gradients (an Estimator's L2Loss under a ScalarSummary).
+      if (anchors.empty() && kept_.empty()) anchors = losses();
       keep_predictions(anchors);
       drop_top_classes();
       drop_outputs_read_by_outputs();
@@ -207,6 +210,13 @@ class IoGuesser {
       }
     }
     return anchors;
+  }
+
+  std::vector<const Node*> losses() const {
+    std::vector<const Node*> out;
+    for (const Node* n : graph_.nodes())
+      if (a_.role(n) == Role::kLoss || a_.role(n) == Role::kMetrics) out.push_back(n);
+    return out;
   }
 
   // Where a loss or metric compares a prediction with a target: the
