@@ -41,6 +41,14 @@ TEST_F(MalformedGraph, TextSyntaxError) {
   expect_freeze_rejected({"graph.pbtxt", "line "});
 }
 
+TEST_F(MalformedGraph, UnknownFieldIsNamedWithTfsMessageNames) {
+  // deeplearning4j's test graphs say opType where TF says type.
+  spit(file("graph.pbtxt"), "node { name: 'a' op: 'Const' attr { key: 'dtype' value { opType: DT_FLOAT } } }\n");
+  const std::string said =
+      expect_freeze_rejected({"graph.pbtxt", "line 1", "\"tensorflow.AttrValue\" has no field named \"opType\""});
+  EXPECT_EQ(said.find("tfprod.tf"), std::string::npos) << said;
+}
+
 TEST_F(MalformedGraph, BinaryTruncated) {
   write_graph(graph(), "graph.pb");
   std::string bytes = slurp(file("graph.pb"));

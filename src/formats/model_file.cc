@@ -37,10 +37,18 @@ bool is_text(ModelFileKind kind) {
 
 namespace {
 
+// Our protos live in package tfprod.tf; users know the messages by TF's
+// names ("tensorflow.NodeDef"), as TF's own parser says them.
+std::string tf_names(std::string message) {
+  for (std::size_t at; (at = message.find("tfprod.tf.")) != std::string::npos;)
+    message.replace(at, 10, "tensorflow.");
+  return message;
+}
+
 class TextErrors : public pb::io::ErrorCollector {
  public:
   void AddError(int line, int column, const std::string& message) override {
-    if (first.empty()) first = fmt::format("line {}, column {}: {}", line + 1, column + 1, message);
+    if (first.empty()) first = fmt::format("line {}, column {}: {}", line + 1, column + 1, tf_names(message));
   }
   std::string first;
 };
@@ -61,10 +69,7 @@ class ProtobufLogCapture {
     auto at = m.find("String field '");
     if (at == std::string::npos || m.find("invalid UTF-8") == std::string::npos) return "";
     auto start = at + 14, end = m.find('\'', start);
-    // Our protos live in package tfprod.tf; users know the fields by TF's names.
-    std::string field = m.substr(start, end - start);
-    if (field.starts_with("tfprod.tf.")) field = "tensorflow." + field.substr(10);
-    return fmt::format("string field '{}' is not valid UTF-8", field);
+    return fmt::format("string field '{}' is not valid UTF-8", tf_names(m.substr(start, end - start)));
   }
 
  private:
