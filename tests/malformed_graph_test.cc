@@ -87,7 +87,17 @@ TEST_F(MalformedGraph, DanglingInput) {
   auto g = graph();
   *node(g, "dense/MatMul").mutable_input(1) = "dense/kernel/reed";
   write_graph(g);
-  expect_freeze_rejected({"graph.pbtxt", "dense/MatMul", "dense/kernel/reed"});
+  const std::string said = expect_freeze_rejected({"graph.pbtxt", "dense/MatMul", "dense/kernel/reed"});
+  EXPECT_EQ(said.find("OpenCV text config"), std::string::npos) << said;  // a training graph, with Consts
+}
+
+TEST_F(MalformedGraph, OpenCvTextConfigGivenAsTheGraph) {
+  // The layers without their weights, and OpenCV's own Flatten.
+  spit(file("graph.pbtxt"),
+       "node { name: 'input' op: 'Placeholder' attr { key: 'dtype' value { type: DT_FLOAT } } }\n"
+       "node { name: 'conv/Conv2D' op: 'Conv2D' input: 'input' input: 'conv/kernel' }\n"
+       "node { name: 'flatten/Reshape' op: 'Flatten' input: 'conv/Conv2D' }\n");
+  expect_freeze_rejected({"graph.pbtxt", "'conv/kernel' names no node", "OpenCV text config", "give the frozen .pb"});
 }
 
 TEST_F(MalformedGraph, MalformedInputPort) {

@@ -8,6 +8,21 @@
 
 namespace tfprod {
 
+namespace {
+// OpenCV's text configs (the .pbtxt readNetFromTensorflow takes beside a .pb)
+// keep the layers but not the weights they read, and use ops of OpenCV's own.
+std::string opencv_config_hint(const Graph& g) {
+  bool consts = false, opencv_ops = false;
+  for (const Node* n : g.nodes()) {
+    consts = consts || n->op == "Const";
+    opencv_ops = opencv_ops || n->op == "Flatten" || n->op == "PriorBox" || n->op == "DetectionOutput";
+  }
+  if (consts && !opencv_ops) return "";
+  return "; it looks like an OpenCV text config (the .pbtxt readNetFromTensorflow takes beside a .pb), which holds "
+         "no weights: give the frozen .pb";
+}
+}  // namespace
+
 Graph Graph::from_graphdef(tfprod::tf::GraphDef def, const std::string& source) {
   Graph g;
   g.source_ = source;
@@ -45,7 +60,8 @@ Graph Graph::from_graphdef(tfprod::tf::GraphDef def, const std::string& source) 
     for (const TensorRef& ref : refs[i]) {
       Node* producer = g.find(ref.node);
       if (!producer)
-        fail("{}: node '{}': input '{}' names no node in the graph", source, node.name(), ref.str());
+        fail("{}: node '{}': input '{}' names no node in the graph{}", source, node.name(), ref.str(),
+             opencv_config_hint(g));
       if (ref.control)
         g.add_control_input(node, producer);
       else
