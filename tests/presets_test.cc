@@ -13,7 +13,7 @@ TEST(Presets, ExportIsTheCleanupThenOpenCvThenSorted) {
             "placeholders_to_const resolve_switches remove_dropout batch_norm_inference remove_training_nodes "
             "fold_constants(ignore_errors=true)");
   EXPECT_EQ(preset_transforms(Preset::kOpenCv),
-            "opencv_drop_control_inputs opencv_div_to_realdiv opencv_unary_ops opencv_tile_to_concat opencv_reduce_axes "
+            "opencv_drop_control_inputs opencv_div_to_realdiv opencv_unary_ops opencv_explicit_broadcast opencv_tile_to_concat opencv_reduce_axes "
             "opencv_float_weights opencv_const_weights opencv_expand_splats opencv_fold_shapes opencv_reshape_layout "
             "opencv_strip_attrs");
   EXPECT_EQ(preset_transforms(Preset::kExport), preset_transforms(Preset::kInferenceCleanup) + " " +

@@ -10,14 +10,19 @@ namespace tfprod {
 
 namespace {
 // OpenCV's text configs (the .pbtxt readNetFromTensorflow takes beside a .pb)
-// keep the layers but not the weights they read, and use ops of OpenCV's own.
-std::string opencv_config_hint(const Graph& g) {
+// keep the layers but not the weights they read, and use ops of OpenCV's own:
+// a hint when the graph has such ops, or no Const at all and `missing` is
+// named like a weight.
+std::string opencv_config_hint(const Graph& g, std::string_view missing) {
   bool consts = false, opencv_ops = false;
   for (const Node* n : g.nodes()) {
     consts = consts || n->op == "Const";
     opencv_ops = opencv_ops || n->op == "Flatten" || n->op == "PriorBox" || n->op == "DetectionOutput";
   }
-  if (consts && !opencv_ops) return "";
+  const std::string_view leaf = missing.substr(missing.rfind('/') + 1);
+  const bool weight = leaf == "kernel" || leaf == "weights" || leaf == "bias" || leaf == "biases" ||
+                      leaf == "gamma" || leaf == "beta" || leaf.starts_with("moving_");
+  if (!opencv_ops && (consts || !weight)) return "";
   return "; it looks like an OpenCV text config (the .pbtxt readNetFromTensorflow takes beside a .pb), which holds "
          "no weights: give the frozen .pb";
 }
@@ -61,7 +66,7 @@ Graph Graph::from_graphdef(tfprod::tf::GraphDef def, const std::string& source) 
       Node* producer = g.find(ref.node);
       if (!producer)
         fail("{}: node '{}': input '{}' names no node in the graph{}", source, node.name(), ref.str(),
-             opencv_config_hint(g));
+             opencv_config_hint(g, ref.node));
       if (ref.control)
         g.add_control_input(node, producer);
       else

@@ -229,14 +229,10 @@ std::string elementwise_problem(const Node& n, const std::map<const Node*, std::
   if (s == shapes.end() || s->second.first == s->second.second) return "";
   const Shape& a = s->second.first;
   const Shape& b = s->second.second;
-  auto channel_vector = [](const Shape& big, const Shape& small) {
-    return big.size() == 4 && small.size() == 4 && small[0] == big[0] && small[1] == 1 && small[2] == 1 &&
-           small[3] == big[3];
-  };
-  if ((n.op == "Add" || n.op == "AddV2" || n.op == "Sub") && (channel_vector(a, b) || channel_vector(b, a))) return "";
+  if (passes::opencv_broadcasts(n.op, a, b)) return "";
   return "broadcasts " + shape_string(a) + " with " + shape_string(b) + ": OpenCV 4.6 needs equal shapes here" +
          (n.op == "Add" || n.op == "AddV2" || n.op == "Sub" ? " (or [N,H,W,C] with [N,1,1,C])" : "") +
-         " (\"numChannels == input_channels\")";
+         " (\"numChannels == input_channels\"); run opencv_explicit_broadcast (operands of one rank)";
 }
 
 }  // namespace

@@ -48,6 +48,7 @@ PassSpec opencv_resolve_select();
 PassSpec opencv_drop_control_inputs();
 PassSpec opencv_div_to_realdiv();
 PassSpec opencv_unary_ops();
+PassSpec opencv_explicit_broadcast();
 PassSpec opencv_tile_to_concat();
 PassSpec opencv_reduce_axes();
 PassSpec opencv_unpack_to_split();

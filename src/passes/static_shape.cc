@@ -78,6 +78,15 @@ bool part_of_l2_normalize(const Node& n) {
   return false;
 }
 
+bool opencv_broadcasts(const std::string& op, const Shape& a, const Shape& b) {
+  if (a == b) return true;
+  auto channel_vector = [](const Shape& big, const Shape& small) {
+    return big.size() == 4 && small.size() == 4 && small[0] == big[0] && small[1] == 1 && small[2] == 1 &&
+           small[3] == big[3];
+  };
+  return (op == "Add" || op == "AddV2" || op == "Sub") && (channel_vector(a, b) || channel_vector(b, a));
+}
+
 bool part_of_prelu(const Node& neg) {
   // Keras' PReLU: Add(Relu(x), Mul(-alpha, Relu(Neg(x)))), in this input order (measured in OpenCV 4.6).
   auto single_use = [](const Node& n, const char* op, int input) -> const Node* {

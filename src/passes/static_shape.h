@@ -28,6 +28,11 @@ Node& add_scalar_int_const(Graph& graph, std::string name, int32_t value);
 // OpenCV fuses into L2Normalize (tf.nn.l2_normalize); no pass may split them.
 bool part_of_l2_normalize(const Node& n);
 
+// Whether OpenCV 4.6 runs `op` (Add, AddV2, Sub, Mul, RealDiv) on two
+// computed tensors of shapes `a` and `b` (NHWC): equal shapes, or for Add and
+// Sub [N,H,W,C] with [N,1,1,C] (measured: OpenCvPreflight.TwoTensorElementwiseOps).
+bool opencv_broadcasts(const std::string& op, const Shape& a, const Shape& b);
+
 // The Neg of Keras' PReLU, Add(Relu(x), Mul(alpha, Relu(Neg(x)))), which
 // OpenCV 4.6 fuses (it has no layer for a lone Neg).
 bool part_of_prelu(const Node& neg);

@@ -27,6 +27,7 @@ const PresetStep kOpenCv[] = {
     {"opencv_drop_control_inputs", "OpenCV counts a control input as an input", false, false},
     {"opencv_div_to_realdiv", "OpenCV knows RealDiv, not Div", false, false},
     {"opencv_unary_ops", "OpenCV has no lone Neg or Rsqrt", false, false},
+    {"opencv_explicit_broadcast", "OpenCV adds and multiplies tensors of one shape", false, false},
     {"opencv_tile_to_concat", "OpenCV has no Tile", false, false},
     {"opencv_reduce_axes", "OpenCV reduces over spatial or channel axes only", false, false},
     {"opencv_float_weights", "OpenCV computes in float32", false, false},

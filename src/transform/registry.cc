@@ -45,6 +45,7 @@ const std::vector<PassSpec>& pass_registry() {
     r.push_back(passes::opencv_drop_control_inputs());
     r.push_back(passes::opencv_div_to_realdiv());
     r.push_back(passes::opencv_unary_ops());
+    r.push_back(passes::opencv_explicit_broadcast());
     r.push_back(passes::opencv_tile_to_concat());
     r.push_back(passes::opencv_reduce_axes());
     r.push_back(passes::opencv_unpack_to_split());
