@@ -319,6 +319,28 @@ TEST(OpenCvPasses, BroadcastBetweenComputedTensorsBecomesExplicit) {
   EXPECT_NE(preflight_text(opencv_preflight(plain_after)).find("y (Sub): broadcasts"), std::string::npos);
 }
 
+// ConcatV2 / Split along axis 1-3 of a 4-D tensor no convolution precedes:
+// OpenCV 4.6 does not know it is NHWC (measured: wrong values). The
+// pre-flight says so; after a Conv2D, or along axis 0, it is fine.
+TEST(OpenCvPreflight, ConcatOfATensorOfUnknownLayout) {
+  auto concat = [](const std::string& a, int axis) {
+    return ints("axis", {axis}, true) + node("r", "Relu", {a}) +
+           node("y", "ConcatV2", {a, "r", "axis"},
+                "attr { key: 'T' value { type: DT_FLOAT } } attr { key: 'N' value { i: 2 } } attr { key: 'Tidx' value "
+                "{ type: DT_INT32 } }");
+  };
+  for (int axis : {0, 1, 3, -1}) {
+    SCOPED_TRACE(axis);
+    const std::string plain = shaped_placeholder("x", {1, 4, 5, 2}) + concat("x", axis);
+    EXPECT_EQ(preflight_text(opencv_preflight(test::parse_graph(plain))).find("y (ConcatV2)") != std::string::npos,
+              axis != 0);
+    EXPECT_EQ(opencv_runs_as_is(plain), axis == 0) << "OpenCV 4.6 itself";
+  }
+  const std::string after_conv = conv() + concat("conv", 3);
+  EXPECT_EQ(preflight_text(opencv_preflight(test::parse_graph(after_conv))), "");
+  EXPECT_TRUE(opencv_runs_as_is(after_conv));
+}
+
 // OpenCV 4.6 creates these by op name as its own layers; the pre-flight
 // passes them, and the export verifies each in OpenCV.
 TEST(OpenCvPreflight, UnaryOpsOpenCvCreatesByName) {

@@ -235,6 +235,58 @@ std::string elementwise_problem(const Node& n, const std::map<const Node*, std::
          " (\"numChannels == input_channels\"); run opencv_explicit_broadcast (operands of one rank)";
 }
 
+// ConcatV2 and Split along axis 1, 2 or 3 of a 4-D tensor that no
+// convolution or pooling precedes: OpenCV 4.6 cannot tell the tensor is
+// NHWC and joins or splits the wrong axis (measured: wrong values, or a
+// failure; with a Conv2D before it, right). Node -> why.
+std::map<const Node*, std::string> unknown_layout_axis_ops(const Graph& graph) {
+  std::map<const Node*, std::string> out;
+  std::vector<const Node*> ops;
+  std::vector<Endpoint> data;
+  for (const Node* n : graph.nodes()) {
+    if (n->op == "ConcatV2" && n->inputs.size() >= 3) data.push_back(n->inputs[0]);
+    else if (n->op == "Split" && n->inputs.size() == 2) data.push_back(n->inputs[1]);
+    else continue;
+    ops.push_back(n);
+  }
+  if (ops.empty()) return out;
+  static const std::set<std::string> nhwc = {"Conv2D", "DepthwiseConv2dNative", "Conv2DBackpropInput", "MaxPool",
+                                             "AvgPool"};
+  std::unordered_set<const Node*> known;  // a convolution or pooling precedes it (or it is one)
+  try {
+    for (const Node* n : graph.topological_order()) {
+      bool k = nhwc.count(n->op) > 0;
+      for (const auto& in : n->inputs) k = k || known.count(in.node);
+      if (k) known.insert(n);
+    }
+  } catch (const Error&) {
+    return out;  // a cycle: the structural checks say so
+  }
+  std::vector<const Node*> unknown;
+  std::vector<Endpoint> unknown_data;
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    if (!known.count(ops[i])) {
+      unknown.push_back(ops[i]);
+      unknown_data.push_back(data[i]);
+    }
+  if (unknown.empty()) return out;
+  auto shapes = passes::static_shapes(graph, unknown_data);
+  if (!shapes) return out;
+  for (std::size_t i = 0; i < unknown.size(); ++i) {
+    const Node* n = unknown[i];
+    if ((*shapes)[i].size() != 4) continue;
+    const Node* axis_node = n->op == "Split" ? n->inputs[0].node : n->inputs.back().node;
+    auto axis_tensor = const_tensor(*axis_node);
+    if (!axis_tensor || axis_tensor->num_elements() != 1) continue;
+    int64_t axis = eval::as_ints(*axis_tensor)[0];
+    if (!eval::normalize_axis(&axis, 4) || axis == 0) continue;
+    if (n->op == "Split" && n->attr("num_split") && n->attr("num_split")->i() == 1) continue;
+    out[n] = "joins or splits axis " + std::to_string(axis) + " of a 4-D tensor no convolution or pooling precedes: "
+             "OpenCV 4.6 cannot tell it is NHWC and uses the wrong axis (wrong values or a failure)";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
@@ -270,6 +322,7 @@ std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
   if (!operands.empty())
     if (auto shapes = passes::static_shapes(graph, operands))
       for (std::size_t i = 0; i < pairs.size(); ++i) pair_shapes[pairs[i]] = {(*shapes)[2 * i], (*shapes)[2 * i + 1]};
+  const std::map<const Node*, std::string> layout = unknown_layout_axis_ops(graph);
   for (const Node* n : graph.nodes()) {
     auto add = [&](std::string hint) { issues.push_back({n->name(), n->op, std::move(hint)}); };
     if (!supported().count(n->op)) {
@@ -308,6 +361,7 @@ std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
           " (it reads one only inside the PReLU and l2_normalize patterns it fuses); run opencv_unary_ops");
     if (elementwise_pair(*n, constant))
       if (std::string why = elementwise_problem(*n, pair_shapes); !why.empty()) add(why);
+    if (auto it = layout.find(n); it != layout.end()) add(it->second);
     if (!n->uses().empty() && passes::opencv_reads_partially(*n))
       add("lists " + std::to_string(passes::stored_values(n->attr("value")->tensor())) +
           " values for its shape " + shape_string(shape_from_proto(n->attr("value")->tensor().tensor_shape())) +
