@@ -154,6 +154,21 @@ TEST(CliFlags, DropInsNameTheirOwnFlags) {
   EXPECT_FALSE(fs::exists(dir / "o.pb"));
 }
 
+// TF's tools read `--flag=` as the empty value; the next argument stays a flag.
+TEST(CliFlags, DropInsReadAnEmptyValueAsEmpty) {
+  const fs::path dir = test::scratch_dir();
+  write_graph(dir, "g", one_op_graph("Relu"));
+  auto t = test::run(q(test::tool("transform_graph")) +
+                         " --in_graph=g.pb --out_graph=o.pb --inputs= --outputs=y --transforms=sort_by_execution_order",
+                     dir);
+  EXPECT_EQ(t.exit_code, 0) << t.output;
+  EXPECT_TRUE(fs::exists(dir / "o.pb"));
+  auto s = test::run(q(test::tool("summarize_graph")) + " --in_graph= --print_structure", dir);
+  EXPECT_EQ(s.exit_code, 2) << s.output;  // --in_graph is required: empty is none
+  EXPECT_TRUE(has(s, "--in_graph")) << s.output;
+  EXPECT_FALSE(has(s, "--print_structure: no such file")) << s.output;
+}
+
 TEST(CliFlags, FreezeAsksForACheckpointWithItsOwnFlag) {
   const fs::path dir = test::scratch_dir();
   std::ofstream(dir / "g.pbtxt") << one_op_graph("Relu");

@@ -67,6 +67,17 @@ bool parse_bool(const std::string& flag, const std::string& text) {
   usage_fail("--{}: expected true or false, got '{}'", flag, text);
 }
 
+std::vector<char*> without_empty_values(int argc, char** argv) {
+  std::vector<char*> out;
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    const bool empty_value = i > 0 && a.starts_with("--") && a.size() > 3 && a.back() == '=' &&
+                             a.find('=') == a.size() - 1;
+    if (!empty_value) out.push_back(argv[i]);
+  }
+  return out;
+}
+
 std::string human_bytes(uint64_t bytes) {
   if (bytes < 1024) return fmt::format("{} B", bytes);
   if (bytes < (1u << 20)) return fmt::format("{:.1f} KiB", bytes / 1024.0);

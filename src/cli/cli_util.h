@@ -62,4 +62,10 @@ bool parse_bool(const std::string& flag, const std::string& text);
 
 std::string human_bytes(uint64_t bytes);
 
+// The drop-ins' command line with every `--flag=` (an empty value) left out:
+// TF's tools read it as the empty default (`--inputs=` is no inputs), where
+// CLI11 would take the next argument as the value. Pass it to App::parse as
+// argc, argv (it points into `argv`).
+std::vector<char*> without_empty_values(int argc, char** argv);
+
 }  // namespace tfprod::cli

@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
   app.add_option("--input_saved_model_dir", f.input_saved_model_dir, "SavedModel directory to load");
   app.add_option("--saved_model_tags", f.saved_model_tags, "SavedModel tags, comma-separated");
   try {
-    app.parse(argc, argv);
+    std::vector<char*> args = tfprod::cli::without_empty_values(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;

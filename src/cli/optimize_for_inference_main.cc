@@ -51,7 +51,8 @@ int main(int argc, char** argv) {
   app.add_option("--placeholder_to_const_names", to_const, "Comma-separated bool PlaceholderWithDefault names to make Const");
   app.add_flag("--tf_behaviour", tf_behaviour, "Run TF's passes only, exactly as TensorFlow does (dropout stays)");
   try {
-    app.parse(argc, argv);
+    std::vector<char*> args = tfprod::cli::without_empty_values(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   app.add_option("--in_graph", in_graph, "GraphDef file (binary or text)")->required();
   app.add_option("--print_structure", structure, "List every node")->expected(0, 1)->default_str("false");
   try {
-    app.parse(argc, argv);
+    std::vector<char*> args = tfprod::cli::without_empty_values(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;

@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
                "Weights to OUTPUT.data beside the model (ONNX external data; not tf2onnx's zip)");
   app.add_flag("--verbose,-v", verbose, "Accepted");
   try {
-    app.parse(argc, argv);
+    std::vector<char*> args = tfprod::cli::without_empty_values(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;

@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   app.add_option("--transforms", job.transforms, "Transforms, e.g. 'strip_unused_nodes fold_constants(ignore_errors=true)'");
   app.add_option("--output_as_text", text, "Write text format")->expected(0, 1)->default_str("false");
   try {
-    app.parse(argc, argv);
+    std::vector<char*> args = tfprod::cli::without_empty_values(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
