@@ -9,10 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
+#include "tfprod/analysis.h"
 #include "tfprod/error.h"
 #include "tfprod/example_model.h"
 #include "tfprod/export.h"
 #include "tfprod/freeze.h"
+#include "tfprod/model_file.h"
 #include "tfprod/opencv_runner.h"
 
 #include <cstring>
@@ -243,6 +245,28 @@ TEST(ExportCli, InputsBelowTheVariablesNeedNoCheckpoint) {
   EXPECT_NE(above.output.find("the outputs read variable 'a' but no checkpoint was found"), std::string::npos)
       << above.output;
   EXPECT_FALSE(fs::exists(dir / "out2.pb"));
+}
+
+// A TF2 graph reads its variables through DT_RESOURCE placeholders (what a
+// function captured): not model inputs, and their values are not in the file.
+TEST(ExportCli, VariableHandlesOfATf2GraphAreNotInputs) {
+  fs::path dir = test::scratch_dir();
+  std::ofstream(dir / "graph.pbtxt")
+      << "node { name: 'x' op: 'Placeholder' attr { key: 'dtype' value { type: DT_FLOAT } } attr { key: 'shape' "
+         "value { shape { dim { size: 1 } dim { size: 2 } } } } }\n"
+      << "node { name: 'unknown' op: 'Placeholder' attr { key: 'dtype' value { type: DT_RESOURCE } } attr { key: "
+         "'shape' value { shape { } } } }\n"
+      << "node { name: 'r' op: 'ReadVariableOp' input: 'unknown' attr { key: 'dtype' value { type: DT_FLOAT } } }\n"
+      << "node { name: 'y' op: 'AddV2' input: 'x' input: 'r' attr { key: 'T' value { type: DT_FLOAT } } }\n";
+  Graph g = Graph::from_graphdef(load_model_file(dir / "graph.pbtxt").model.meta_graphs(0).graph_def(), "graph.pbtxt");
+  IoGuess guess = guess_io(g);
+  ASSERT_EQ(guess.inputs.size(), 1u);
+  EXPECT_EQ(guess.inputs[0].name, "x");
+  auto r = test::run(q(test::tool("tfprod")) + " export graph.pbtxt -o out.pb", dir);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("the outputs read variable handle 'unknown', a DT_RESOURCE placeholder"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(dir / "out.pb"));
 }
 
 TEST(ExportCli, UnverifiedModelIsNotWrittenButTheReportIs) {

@@ -33,7 +33,11 @@ class Analysis {
   // A tensor the model could be fed: a model placeholder or a cut point.
   bool is_input_node(const Node* n) const {
     if (is_pipeline_cut_point(n->op)) return true;
-    return (n->op == "Placeholder" || n->op == "PlaceholderWithDefault") && role(n) == Role::kModel;
+    if (n->op != "Placeholder" && n->op != "PlaceholderWithDefault") return false;
+    // A DT_RESOURCE placeholder is a variable handle a TF2 function captured, not data.
+    const auto* dtype = n->attr("dtype");
+    if (dtype && dtype->type() == tfprod::tf::DT_RESOURCE) return false;
+    return role(n) == Role::kModel;
   }
 
   // Input tensors the roots read (not looking past inputs), in graph order.

@@ -361,6 +361,11 @@ PreparedExport prepare_export(const ExportOptions& options) {
       if (n->op == "VariableV2" || n->op == "Variable" || n->op == "VarHandleOp")
         fail("{}: the outputs read variable '{}' but no checkpoint was found; pass --checkpoint PREFIX",
              options.source.string(), n->name());
+      if (n->op == "Placeholder" && n->attr("dtype") && n->attr("dtype")->type() == tfprod::tf::DT_RESOURCE)
+        fail("{}: the outputs read variable handle '{}', a DT_RESOURCE placeholder (a variable a TF2 function "
+             "captured), whose values this file does not hold; export the SavedModel directory (saved_model.pb and "
+             "variables/)",
+             options.source.string(), n->name());
       for (const auto& in : n->inputs) stack.push_back(in.node);
       for (const Node* c : n->control_inputs) stack.push_back(c);
     }
