@@ -44,6 +44,11 @@ TEST(InputSpec, ParsesTheIssuesForms) {
   EXPECT_EQ(e.name, "queue:1");
   EXPECT_EQ(e.dtype, tfprod::tf::DT_HALF);
   EXPECT_EQ(InputSpec::parse("x:0").name, "x");
+  // Shapes as inspect prints them: "[1,28,28,1]", and "[]" for a scalar.
+  EXPECT_EQ(InputSpec::parse("x:float:[1,28,28,1]").shape, (Shape{1, 28, 28, 1}));
+  InputSpec scalar = InputSpec::parse("rate:int32:[]");
+  ASSERT_TRUE(scalar.shape);
+  EXPECT_EQ(*scalar.shape, Shape{});
 }
 
 TEST(InputSpec, RejectsBadDtypeAndShape) {

@@ -49,8 +49,11 @@ InputSpec InputSpec::parse(std::string_view text) {
     ++i;
   }
   if (i < parts.size()) {
+    // "[1,20,20,1]" as inspect prints shapes; "[]" (or "") is a scalar.
+    std::string shape = parts[i];
+    if (shape.size() >= 2 && shape.front() == '[' && shape.back() == ']') shape = shape.substr(1, shape.size() - 2);
     try {
-      spec.shape = PassOptions::parse_shape(parts[i]);
+      spec.shape = PassOptions::parse_shape(shape);
     } catch (const Error& e) {
       fail("--input '{}': '{}' is not a shape such as 1,20,20,1 ({})", text, parts[i], e.what());
     }
