@@ -141,9 +141,14 @@ TEST(OpenCvCompat, PreflightNamesDropoutAndUnknownOps) {
 node { name: "s" op: "Const" attr { key: "dtype" value { type: DT_INT32 } } attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape { dim { size: 1 } } int_val: 2 } } } }
 node { name: "r" op: "RandomUniform" input: "s" attr { key: "T" value { type: DT_INT32 } } attr { key: "dtype" value { type: DT_FLOAT } } }
 node { name: "e" op: "Erfc" input: "r" attr { key: "T" value { type: DT_FLOAT } } }
+node { name: "w/Initializer/random_uniform/RandomUniform" op: "RandomUniform" input: "s" attr { key: "T" value { type: DT_INT32 } } attr { key: "dtype" value { type: DT_FLOAT } } }
 )");
   std::string text = preflight_text(opencv_preflight(g));
   EXPECT_NE(text.find("r (RandomUniform): dropout left in the graph; run remove_dropout"), std::string::npos) << text;
+  // A variable's initializer is no dropout: the hint says to freeze.
+  EXPECT_NE(text.find("w/Initializer/random_uniform/RandomUniform (RandomUniform): a variable's initializer"),
+            std::string::npos)
+      << text;
   // Erfc: "Can't create layer ... of type Erfc" in OpenCV 4.6 (Erf it runs: OpenCvPreflight.UnaryOpsOpenCvCreatesByName).
   EXPECT_NE(text.find("e (Erfc): OpenCV 4.6 has no importer for Erfc"), std::string::npos) << text;
 }

@@ -326,6 +326,10 @@ std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
   for (const Node* n : graph.nodes()) {
     auto add = [&](std::string hint) { issues.push_back({n->name(), n->op, std::move(hint)}); };
     if (!supported().count(n->op)) {
+      if (n->op.starts_with("Random") && n->name().find("/Initializer/") != std::string::npos) {
+        add("a variable's initializer (the graph is not frozen): freezing drops it (tfprod freeze, or export)");
+        continue;
+      }
       auto h = hints().find(n->op);
       add(h != hints().end() ? h->second : "OpenCV 4.6 has no importer for " + n->op + " (it becomes an unknown layer)");
       continue;
