@@ -9,9 +9,9 @@
 #include "passes/passes.h"
 #include "passes/static_shape.h"
 #include "tfprod/tensor.h"
-#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/error.h"
 #include "tfprod/rewrite.h"
+#include "tfprod/tf/framework/tensor.pb.h"
 #include "tfprod/tensor_values.h"
 
 namespace tfprod {
@@ -292,30 +292,29 @@ std::map<const Node*, std::string> unknown_layout_axis_ops(const Graph& graph) {
 std::vector<PreflightIssue> opencv_preflight(const Graph& graph) {
   std::vector<PreflightIssue> issues;
   // Shapes from evaluations on zeros: the ranks of the reductions' inputs,
-  // both operands of the element-wise ops on two computed tensors.
+  // both operands of the element-wise ops on two computed tensors. Two
+  // evaluations, not one: either may fail (an op without a kernel) where the
+  // other works.
   std::map<const Node*, int64_t> ranks;
   std::map<const Node*, std::pair<Shape, Shape>> pair_shapes;
-  std::vector<const Node*> reduces, pairs;
-  std::vector<Endpoint> wanted;
   // Which operands are constant needs a graph walk: only where some op may be a pair.
   const std::unordered_set<const Node*> consts_only = {};
   bool maybe_pairs = false;
   for (const Node* n : graph.nodes()) maybe_pairs = maybe_pairs || elementwise_pair(*n, consts_only);
   const std::unordered_set<const Node*> constant = maybe_pairs ? constant_nodes(graph) : consts_only;
-  for (const Node* n : graph.nodes())
+  std::vector<const Node*> reduces, pairs;
+  std::vector<Endpoint> reduced, operands;
+  for (const Node* n : graph.nodes()) {
     if ((n->op == "Mean" || n->op == "Sum") && n->inputs.size() == 2 && !global_pooling(*n)) {
       reduces.push_back(n);
-      wanted.push_back(n->inputs[0]);
+      reduced.push_back(n->inputs[0]);
     }
-  for (const Node* n : graph.nodes())
     if (elementwise_pair(*n, constant)) {
       pairs.push_back(n);
-      wanted.push_back(n->inputs[0]);
-      wanted.push_back(n->inputs[1]);
+      operands.push_back(n->inputs[0]);
+      operands.push_back(n->inputs[1]);
     }
-  // Two evaluations, not one: either may fail (an op without a kernel) where the other works.
-  std::vector<Endpoint> reduced(wanted.begin(), wanted.begin() + static_cast<std::ptrdiff_t>(reduces.size()));
-  std::vector<Endpoint> operands(wanted.begin() + static_cast<std::ptrdiff_t>(reduces.size()), wanted.end());
+  }
   if (!reduced.empty())
     if (auto shapes = passes::static_shapes(graph, reduced))
       for (std::size_t i = 0; i < reduces.size(); ++i) ranks[reduces[i]] = static_cast<int64_t>((*shapes)[i].size());
