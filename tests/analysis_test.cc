@@ -50,6 +50,18 @@ TEST(GuessIo, OutputIsTheSoftmaxAndLabelsAreNotInputs) {
   EXPECT_TRUE(metric_explained);
 }
 
+// An output's dtype is read from its op's attrs (T, dtype, out_type, ...),
+// and comparisons give bool.
+TEST(GuessIo, OutputsDeclareTheirDtype) {
+  Graph g = test::parse_graph(kSmall);
+  EXPECT_EQ(declared_output(*g.find("softmax"), 0).dtype, tfprod::tf::DT_FLOAT);
+  EXPECT_EQ(declared_output(*g.find("acc_op/eq"), 0).dtype, tfprod::tf::DT_BOOL);
+  EXPECT_EQ(declared_output(*g.find("w"), 0).dtype, tfprod::tf::DT_FLOAT);  // a Const: its dtype
+  IoGuess guess = guess_io(g);
+  ASSERT_EQ(guess.outputs.size(), 1u);
+  EXPECT_EQ(guess.outputs[0].declared.dtype, tfprod::tf::DT_FLOAT);
+}
+
 TEST(GuessIo, GivenOutputsGetTheirInputs) {
   Graph g = test::parse_graph(kSmall);
   IoGuess guess = guess_io(g, {"xent"});

@@ -12,6 +12,24 @@ const tfprod::tf::AttrValue::ListValue* list_attr(const Node& n, const char* key
   return a && a->has_list() ? &a->list() : nullptr;
 }
 
+// The dtype of output 0 of an op that is no input pipeline, from its attrs:
+// the output-type attr where the op has one, else dtype, else T (most ops
+// return what they take). Comparisons and index ops return bool and ints.
+std::optional<DataType> output0_dtype(const Node& n) {
+  static const std::unordered_set<std::string> boolean = {
+      "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual", "IsNan", "IsInf", "IsFinite",
+      "LogicalAnd", "LogicalOr", "LogicalNot", "ApproximateEqual", "InTopK", "InTopKV2"};
+  static const std::unordered_set<std::string> int32 = {"Rank", "Bucketize", "NonMaxSuppression",
+                                                         "NonMaxSuppressionV2", "NonMaxSuppressionV3",
+                                                         "NonMaxSuppressionV4", "NonMaxSuppressionV5"};
+  if (boolean.count(n.op)) return tfprod::tf::DT_BOOL;
+  if (int32.count(n.op)) return tfprod::tf::DT_INT32;
+  if (n.op == "Where") return tfprod::tf::DT_INT64;
+  for (const char* key : {"DstT", "out_type", "output_type", "Tout", "dtype", "T"})
+    if (const auto* a = n.attr(key); a && a->value_case() == tfprod::tf::AttrValue::kType) return a->type();
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool is_pipeline_cut_point(const std::string& op) {
@@ -58,6 +76,7 @@ DeclaredTensor declared_output(const Node& n, int port) {
                                                          !s->list().shape(port).unknown_rank()) {
     d.shape = shape_from_proto(s->list().shape(port));
   }
+  if (!d.dtype && port == 0 && !is_pipeline_cut_point(n.op) && !n.op.starts_with("Placeholder")) d.dtype = output0_dtype(n);
   return d;
 }
 
