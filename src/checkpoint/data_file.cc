@@ -23,6 +23,7 @@ constexpr std::size_t kChunk = std::size_t{1} << 20;
 }  // namespace
 
 DataFile::DataFile(std::string path, const std::string& tensor) : path_(std::move(path)) {
+  core::refuse_lfs_pointer_file(path_);
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) fail("{}: {}: cannot open data shard: {}", path_, tensor, std::strerror(errno));
   struct stat st {};
@@ -32,13 +33,6 @@ DataFile::DataFile(std::string path, const std::string& tensor) : path_(std::mov
     fail("{}: {}: data shard is not a regular file", path_, tensor);
   }
   size_ = static_cast<uint64_t>(st.st_size);
-  try {
-    core::refuse_lfs_pointer(path_, fd_, size_);
-  } catch (...) {
-    ::close(fd_);
-    fd_ = -1;
-    throw;
-  }
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif

@@ -84,11 +84,7 @@ std::unique_ptr<SSTable> SSTable::open(const std::string& path) {
   if (!std::filesystem::is_regular_file(status)) fail("{}: not a regular file", path);
   uint64_t size = std::filesystem::file_size(path, ec);
   if (ec) fail("{}: cannot read its size: {}", path, ec.message());
-  if (size <= 1024) {  // small enough to be a Git LFS pointer
-    std::ifstream head(path, std::ios::binary);
-    std::string bytes(static_cast<std::size_t>(size), '\0');
-    if (head.read(bytes.data(), static_cast<std::streamsize>(size))) core::refuse_lfs_pointer(path, bytes);
-  }
+  core::refuse_lfs_pointer_file(path);
   if (size < kFooterSize)
     fail("{}: corrupt table: the file is {} bytes, less than the {}-byte table footer (truncated?)",
          path, size, kFooterSize);

@@ -1,6 +1,7 @@
 #include "core/lfs_pointer.h"
 
-#include <unistd.h>
+#include <filesystem>
+#include <fstream>
 
 #include "tfprod/error.h"
 
@@ -24,12 +25,13 @@ void refuse_lfs_pointer(const std::string& path, std::string_view bytes) {
        path, bytes.size(), size.empty() ? "" : " (" + size + " bytes)");
 }
 
-void refuse_lfs_pointer(const std::string& path, int fd, uint64_t size) {
-  if (size > kMaxPointer || size < kHead.size()) return;
+void refuse_lfs_pointer_file(const std::string& path) {
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxPointer || size < kHead.size()) return;
+  std::ifstream in(path, std::ios::binary);
   std::string bytes(static_cast<std::size_t>(size), '\0');
-  const ssize_t n = ::pread(fd, bytes.data(), bytes.size(), 0);
-  if (n != static_cast<ssize_t>(bytes.size())) return;  // the reader's own checks say what is wrong
-  refuse_lfs_pointer(path, bytes);
+  if (in.read(bytes.data(), static_cast<std::streamsize>(size))) refuse_lfs_pointer(path, bytes);
 }
 
 }  // namespace tfprod::core

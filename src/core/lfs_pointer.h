@@ -17,8 +17,8 @@ bool is_lfs_pointer(std::string_view bytes);
 // size of the real file it stands for, and how to fetch it.
 void refuse_lfs_pointer(const std::string& path, std::string_view bytes);
 
-// The same for an open file of `size` bytes (reads its first bytes at offset
-// 0 when it is small enough to be a pointer; leaves the offset alone).
-void refuse_lfs_pointer(const std::string& path, int fd, uint64_t size);
+// The same for the file at `path`, read only when it is small enough to be a
+// pointer (a missing or unreadable file is left to the reader's own checks).
+void refuse_lfs_pointer_file(const std::string& path);
 
 }  // namespace tfprod::core

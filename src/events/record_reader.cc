@@ -48,6 +48,7 @@ std::string frame_record(std::string_view payload) {
 }
 
 RecordReader::RecordReader(const std::filesystem::path& file, std::size_t buffer_bytes) : path_(file.string()) {
+  core::refuse_lfs_pointer_file(path_);
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) fail("{}: cannot open: {}", path_, std::strerror(errno));
   struct stat st {};
@@ -57,13 +58,6 @@ RecordReader::RecordReader(const std::filesystem::path& file, std::size_t buffer
     fail("{}: not a regular file", path_);
   }
   size_ = static_cast<uint64_t>(st.st_size);
-  try {
-    core::refuse_lfs_pointer(path_, fd_, size_);
-  } catch (...) {
-    ::close(fd_);
-    fd_ = -1;
-    throw;
-  }
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif

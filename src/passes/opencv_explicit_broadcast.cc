@@ -37,16 +37,6 @@ bool candidate(const Node& n) {
   return true;
 }
 
-// Whether a convolution or pooling (NHWC) precedes `e`: then OpenCV 4.6
-// reads the tensor's layout as NHWC and maps a Concat axis to NCHW.
-bool layout_known(const Endpoint& e) {
-  static const std::set<std::string> ops = {"Conv2D", "DepthwiseConv2dNative", "Conv2DBackpropInput", "MaxPool",
-                                            "AvgPool"};
-  for (const Node* n : ancestors({e.node}))
-    if (ops.count(n->op)) return true;
-  return false;
-}
-
 // Tile multiples that stretch `from` to `to` (empty when `from` does not broadcast to it).
 std::vector<int32_t> multiples(const Shape& from, const Shape& to) {
   std::vector<int32_t> m;
@@ -72,6 +62,7 @@ bool run(Graph& graph, const PassOptions&, PassContext&) {
   if (nodes.empty()) return false;
   auto shapes = static_shapes(graph, operands);
   if (!shapes) return false;
+  const std::unordered_set<const Node*> known = nhwc_layout_known(graph);
   bool changed = false;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     Node& n = *nodes[i];
@@ -82,7 +73,7 @@ bool run(Graph& graph, const PassOptions&, PassContext&) {
     for (std::size_t d = 0; d < a.size(); ++d) result[d] = a[d] == 1 ? b[d] : a[d];
     const std::vector<int32_t> ma = multiples(a, result), mb = multiples(b, result);
     if (ma.empty() || mb.empty()) continue;
-    if (a.size() == 4 && !(layout_known(n.inputs[0]) && layout_known(n.inputs[1]))) continue;
+    if (a.size() == 4 && !(known.count(n.inputs[0].node) && known.count(n.inputs[1].node))) continue;
     const DataType dtype = n.attr("T")->type();
     for (std::size_t k = 0; k < 2; ++k) {
       const std::vector<int32_t>& m = k == 0 ? ma : mb;

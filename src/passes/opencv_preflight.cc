@@ -250,18 +250,7 @@ std::map<const Node*, std::string> unknown_layout_axis_ops(const Graph& graph) {
     ops.push_back(n);
   }
   if (ops.empty()) return out;
-  static const std::set<std::string> nhwc = {"Conv2D", "DepthwiseConv2dNative", "Conv2DBackpropInput", "MaxPool",
-                                             "AvgPool"};
-  std::unordered_set<const Node*> known;  // a convolution or pooling precedes it (or it is one)
-  try {
-    for (const Node* n : graph.topological_order()) {
-      bool k = nhwc.count(n->op) > 0;
-      for (const auto& in : n->inputs) k = k || known.count(in.node);
-      if (k) known.insert(n);
-    }
-  } catch (const Error&) {
-    return out;  // a cycle: the structural checks say so
-  }
+  const std::unordered_set<const Node*> known = passes::nhwc_layout_known(graph);
   std::vector<const Node*> unknown;
   std::vector<Endpoint> unknown_data;
   for (std::size_t i = 0; i < ops.size(); ++i)

@@ -2,6 +2,7 @@
 #include "passes/static_shape.h"
 
 #include <algorithm>
+#include <set>
 
 #include "tfprod/error.h"
 #include "tfprod/tf/framework/tensor.pb.h"
@@ -76,6 +77,22 @@ bool part_of_l2_normalize(const Node& n) {
       if (v.node->op == "Rsqrt") return true;
   }
   return false;
+}
+
+std::unordered_set<const Node*> nhwc_layout_known(const Graph& graph) {
+  static const std::set<std::string> nhwc = {"Conv2D", "DepthwiseConv2dNative", "Conv2DBackpropInput", "MaxPool",
+                                             "AvgPool"};
+  std::unordered_set<const Node*> known;
+  try {
+    for (const Node* n : graph.topological_order()) {
+      bool k = nhwc.count(n->op) > 0;
+      for (const auto& in : n->inputs) k = k || known.count(in.node);
+      if (k) known.insert(n);
+    }
+  } catch (const Error&) {
+    return {};
+  }
+  return known;
 }
 
 bool opencv_broadcasts(const std::string& op, const Shape& a, const Shape& b) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <unordered_set>
 #include <vector>
 
 #include "tfprod/graph.h"
@@ -27,6 +28,11 @@ Node& add_scalar_int_const(Graph& graph, std::string name, int32_t value);
 // Sum(Square(x)) read on the way to an Rsqrt, or that Rsqrt: the nodes
 // OpenCV fuses into L2Normalize (tf.nn.l2_normalize); no pass may split them.
 bool part_of_l2_normalize(const Node& n);
+
+// Nodes a convolution or pooling (NHWC) precedes, or that are one: OpenCV
+// 4.6 reads their 4-D tensors as NHWC and maps axes to NCHW. Elsewhere it
+// cannot tell the layout (empty on a cycle).
+std::unordered_set<const Node*> nhwc_layout_known(const Graph& graph);
 
 // Whether OpenCV 4.6 runs `op` (Add, AddV2, Sub, Mul, RealDiv) on two
 // computed tensors of shapes `a` and `b` (NHWC): equal shapes, or for Add and
