@@ -21,6 +21,7 @@
 #include "tfprod/opencv_runner.h"
 #include "tfprod/presets.h"
 #include "tfprod/transform.h"
+#include "export/needs_checkpoint.h"
 #include "export/onnx_writer.h"
 
 namespace tfprod {
@@ -347,28 +348,9 @@ PreparedExport prepare_export(const ExportOptions& options) {
     for (const auto& n : fr.notes) report.notes.push_back(n);
     report.steps.push_back(std::move(record));
   } else {
-    // The variables the outputs read, not looking past the inputs (the cut removes what is above them).
-    std::unordered_set<const Node*> cut, seen;
-    for (const auto& in : inputs)
-      if (const Node* n = graph.find(TensorRef::parse(in.name).node)) cut.insert(n);
-    std::vector<const Node*> stack;
-    for (const auto& o : outputs)
-      if (const Node* n = graph.find(TensorRef::parse(o).node)) stack.push_back(n);
-    while (!stack.empty()) {
-      const Node* n = stack.back();
-      stack.pop_back();
-      if (!seen.insert(n).second || cut.count(n)) continue;
-      if (n->op == "VariableV2" || n->op == "Variable" || n->op == "VarHandleOp")
-        fail("{}: the outputs read variable '{}' but no checkpoint was found; pass --checkpoint PREFIX",
-             options.source.string(), n->name());
-      if (n->op == "Placeholder" && n->attr("dtype") && n->attr("dtype")->type() == tfprod::tf::DT_RESOURCE)
-        fail("{}: the outputs read variable handle '{}', a DT_RESOURCE placeholder (a variable a TF2 function "
-             "captured), whose values this file does not hold; export the SavedModel directory (saved_model.pb and "
-             "variables/)",
-             options.source.string(), n->name());
-      for (const auto& in : n->inputs) stack.push_back(in.node);
-      for (const Node* c : n->control_inputs) stack.push_back(c);
-    }
+    std::vector<std::string> cut_at;
+    for (const auto& in : inputs) cut_at.push_back(in.name);
+    refuse_variables_without_checkpoint(graph, cut_at, outputs, options.source.string());
   }
 
   const bool onnx = options.format == ModelFormat::kOnnx;
